@@ -1,0 +1,112 @@
+package org.deepguard.cli;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+
+/**
+ * A progress bar (count, rate, ETA) on the command's error stream. On a terminal it redraws in place; in logs
+ * (no console) it prints a line at most every 10 s. Silent with --quiet.
+ */
+public final class Progress implements AutoCloseable {
+    private final ProgressBar bar;
+
+    private Progress(ProgressBar bar) {
+        this.bar = bar;
+    }
+
+    public static Progress start(String task, long total, PrintWriter err, boolean quiet) {
+        if (quiet) {
+            return new Progress(null);
+        }
+        boolean interactive = System.console() != null;
+        ProgressBar bar = new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(total)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(interactive ? 250 : 10_000)
+                .showSpeed()
+                .setConsumer(new WriterConsumer(err, interactive))
+                .build();
+        return new Progress(bar);
+    }
+
+    public void step() {
+        stepBy(1);
+    }
+
+    public void stepBy(long n) {
+        if (bar != null) {
+            bar.stepBy(n);
+        }
+    }
+
+    public void message(String extra) {
+        if (bar != null) {
+            bar.setExtraMessage(extra);
+        }
+    }
+
+    public void maxHint(long max) {
+        if (bar != null) {
+            bar.maxHint(max);
+        }
+    }
+
+    public void reset(String task, long max) {
+        if (bar != null) {
+            bar.reset();
+            bar.maxHint(max);
+            bar.setExtraMessage("");
+        }
+    }
+
+    public Duration elapsed() {
+        return bar == null ? Duration.ZERO : bar.getTotalElapsed();
+    }
+
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.close();
+        }
+    }
+
+    private static final class WriterConsumer implements ProgressBarConsumer {
+        private final PrintWriter err;
+        private final boolean interactive;
+
+        WriterConsumer(PrintWriter err, boolean interactive) {
+            this.err = err;
+            this.interactive = interactive;
+        }
+
+        @Override
+        public int getMaxRenderedLength() {
+            return 100;
+        }
+
+        @Override
+        public void accept(String rendered) {
+            if (interactive) {
+                err.print('\r');
+                err.print(rendered);
+            } else {
+                err.println(rendered.strip());
+            }
+            err.flush();
+        }
+
+        @Override
+        public void close() {
+            if (interactive) {
+                err.println();
+            }
+            err.flush();
+        }
+    }
+}

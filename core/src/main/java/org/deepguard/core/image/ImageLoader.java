@@ -1,0 +1,221 @@
+package org.deepguard.core.image;
+
+import com.drew.imaging.ImageMetadataReader;
+import com.drew.metadata.Metadata;
+import com.drew.metadata.exif.ExifIFD0Directory;
+
+import javax.imageio.IIOException;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Safe image decoding shared by every stage: sniffs the content, refuses decompression bombs before allocating
+ * pixels, detects truncation, applies EXIF orientation and converts to 8-bit RGB. Alpha is dropped (not composited),
+ * as PIL's {@code convert("RGB")} does, so Java and Python pipelines agree on RGBA PNGs.
+ */
+public final class ImageLoader {
+
+    /** Limits applied before any pixel is decoded. */
+    public record Limits(long maxFileBytes, long maxPixels) {
+        /** 256 MiB files, 100 megapixels: larger than any camera photo, far below what exhausts a 2 GiB heap. */
+        public static final Limits DEFAULT = new Limits(256L << 20, 100_000_000L);
+    }
+
+    static {
+        ImageIO.setUseCache(false); // decode in memory; no temp files in the user's tmp dir
+    }
+
+    private ImageLoader() {}
+
+    public static DecodedImage load(Path path) throws ImageLoadException {
+        return load(path, Limits.DEFAULT);
+    }
+
+    public static DecodedImage load(Path path, Limits limits) throws ImageLoadException {
+        String name = path.toString();
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(path)) {
+                throw new ImageLoadException(name, ImageProblem.NOT_AN_IMAGE, "is a directory");
+            }
+            long size = Files.size(path);
+            if (size > limits.maxFileBytes()) {
+                throw new ImageLoadException(name, ImageProblem.TOO_LARGE, size + " bytes > " + limits.maxFileBytes());
+            }
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new ImageLoadException(name, ImageProblem.MISSING, null);
+        } catch (AccessDeniedException e) {
+            throw new ImageLoadException(name, ImageProblem.UNREADABLE, "permission denied");
+        } catch (IOException e) {
+            throw new ImageLoadException(name, ImageProblem.UNREADABLE, e.getMessage());
+        }
+        return decode(bytes, name, limits);
+    }
+
+    /** Reads only the header: format and dimensions, without decoding pixels. */
+    public static ImageHeader header(byte[] bytes, String name) throws ImageLoadException {
+        ImageFormat format = sniffOrThrow(bytes, name);
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            ImageReader reader = readerFor(in, name);
+            try {
+                reader.setInput(in, true, true);
+                return new ImageHeader(format, reader.getWidth(0), reader.getHeight(0));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new ImageLoadException(name, ImageProblem.CORRUPT, shortMessage(e), e);
+        }
+    }
+
+    public record ImageHeader(ImageFormat format, int width, int height) {}
+
+    public static DecodedImage decode(byte[] bytes, String name, Limits limits) throws ImageLoadException {
+        if (bytes.length == 0) {
+            throw new ImageLoadException(name, ImageProblem.EMPTY, null);
+        }
+        ImageFormat format = sniffOrThrow(bytes, name);
+        BufferedImage raw;
+        String colorMode;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            ImageReader reader = readerFor(in, name);
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener(warningCollector(warnings));
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > limits.maxPixels()) {
+                    throw new ImageLoadException(name, ImageProblem.TOO_LARGE,
+                            reader.getWidth(0) + "x" + reader.getHeight(0) + " > " + limits.maxPixels() + " pixels");
+                }
+                raw = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+            for (String w : warnings) {
+                String lower = w.toLowerCase();
+                if (lower.contains("premature end") || lower.contains("truncat") || lower.contains("corrupt")) {
+                    throw new ImageLoadException(name, ImageProblem.TRUNCATED, w);
+                }
+            }
+        } catch (ImageLoadException e) {
+            throw e;
+        } catch (EOFException e) {
+            throw new ImageLoadException(name, ImageProblem.TRUNCATED, "unexpected end of data", e);
+        } catch (IIOException e) {
+            boolean eof = e.getCause() instanceof EOFException
+                    || String.valueOf(e.getMessage()).toLowerCase().contains("eof");
+            throw new ImageLoadException(name, eof ? ImageProblem.TRUNCATED : ImageProblem.CORRUPT, shortMessage(e), e);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageLoadException(name, ImageProblem.CORRUPT, shortMessage(e), e);
+        }
+        if (raw == null) {
+            throw new ImageLoadException(name, ImageProblem.CORRUPT, "decoder returned no image");
+        }
+        colorMode = colorMode(raw);
+        BufferedImage rgb = toRgb(raw);
+        int orientation = format == ImageFormat.JPEG || format == ImageFormat.TIFF || format == ImageFormat.WEBP
+                || format == ImageFormat.PNG ? exifOrientation(bytes) : 1;
+        return new DecodedImage(Orientation.apply(rgb, orientation), format, colorMode, bytes.length);
+    }
+
+    private static ImageFormat sniffOrThrow(byte[] bytes, String name) throws ImageLoadException {
+        if (bytes.length == 0) {
+            throw new ImageLoadException(name, ImageProblem.EMPTY, null);
+        }
+        ImageFormat format = ImageFormat.sniff(bytes, Math.min(bytes.length, ImageFormat.SNIFF_BYTES));
+        if (format == ImageFormat.NOT_IMAGE) {
+            throw new ImageLoadException(name, ImageProblem.NOT_AN_IMAGE, null);
+        }
+        if (format == ImageFormat.UNKNOWN_IMAGE) {
+            throw new ImageLoadException(name, ImageProblem.UNSUPPORTED_FORMAT, null);
+        }
+        return format;
+    }
+
+    private static ImageReader readerFor(ImageInputStream in, String name) throws ImageLoadException {
+        if (in == null) {
+            throw new ImageLoadException(name, ImageProblem.CORRUPT, "cannot open stream");
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new ImageLoadException(name, ImageProblem.UNSUPPORTED_FORMAT, "no decoder");
+        }
+        return readers.next();
+    }
+
+    private static IIOReadWarningListener warningCollector(List<String> sink) {
+        return (source, warning) -> sink.add(warning);
+    }
+
+    /** Converts any decoded image to TYPE_INT_RGB; alpha is dropped, grey/16-bit/indexed/CMYK become sRGB. */
+    public static BufferedImage toRgb(BufferedImage src) {
+        if (src.getType() == BufferedImage.TYPE_INT_RGB) {
+            return src;
+        }
+        int w = src.getWidth();
+        int h = src.getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            src.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                row[x] &= 0xFFFFFF;
+            }
+            out.setRGB(0, y, w, 1, row, 0, w);
+        }
+        return out;
+    }
+
+    /** The source colour mode, named as in PIL where it has a name. */
+    public static String colorMode(BufferedImage img) {
+        ColorModel cm = img.getColorModel();
+        if (cm instanceof IndexColorModel) {
+            return "indexed";
+        }
+        int bits = cm.getComponentSize(0);
+        boolean alpha = cm.hasAlpha();
+        String base = switch (cm.getColorSpace().getType()) {
+            case ColorSpace.TYPE_GRAY -> "gray";
+            case ColorSpace.TYPE_CMYK -> "cmyk";
+            case ColorSpace.TYPE_RGB -> "rgb";
+            default -> "other";
+        };
+        return base + (alpha ? "a" : "") + (bits > 8 ? "16" : "");
+    }
+
+    private static int exifOrientation(byte[] bytes) {
+        try {
+            Metadata metadata = ImageMetadataReader.readMetadata(new ByteArrayInputStream(bytes), bytes.length);
+            ExifIFD0Directory dir = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
+            if (dir != null && dir.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
+                return dir.getInt(ExifIFD0Directory.TAG_ORIENTATION);
+            }
+        } catch (Exception e) {
+            // Broken metadata does not make the pixels unusable: treat as upright.
+        }
+        return 1;
+    }
+
+    private static String shortMessage(Throwable e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+}

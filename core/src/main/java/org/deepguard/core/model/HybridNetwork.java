@@ -1,0 +1,198 @@
+package org.deepguard.core.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the hybrid detector: a ResNet50 branch and an artifact-sensitive CNN branch read the same input, each is
+ * globally average-pooled, the two are concatenated and a dense head (512 - BN - dropout - 128 - BN - dropout)
+ * ends in a 2-way softmax over [real, fake].
+ *
+ * <p>ResNet50 vertices carry the DL4J zoo's names ({@code res2a_branch2a}, {@code bn2a_branch2a}, ...) so ImageNet
+ * weights transfer by name.
+ */
+public final class HybridNetwork {
+    public static final String INPUT = "input";
+    public static final String OUTPUT = "output";
+    public static final String CNN_POOL = "cnn_gap";
+    public static final String BACKBONE_LAST = "res5c_branch";
+    public static final String BACKBONE_POOL = "backbone_gap";
+    public static final String MERGE = "merge";
+    /** Class indices of the softmax output. */
+    public static final int REAL = 0;
+    public static final int FAKE = 1;
+
+    private HybridNetwork() {}
+
+    /** Name of the ReLU output of CNN block {@code i} (1-based). */
+    public static String cnnActivation(int block) {
+        return "cnn" + block + "_relu";
+    }
+
+    public static ComputationGraph build(NetworkConfig config) {
+        return build(config, new Adam(1e-3), null);
+    }
+
+    /**
+     * @param classWeights loss weight per class [real, fake], or null for unweighted
+     */
+    public static ComputationGraph build(NetworkConfig config, IUpdater updater, double[] classWeights) {
+        ComputationGraph graph = new ComputationGraph(configuration(config, updater, classWeights));
+        graph.init();
+        return graph;
+    }
+
+    public static ComputationGraphConfiguration configuration(NetworkConfig config, IUpdater updater,
+                                                              double[] classWeights) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(config.seed())
+                .updater(updater)
+                .weightInit(WeightInit.RELU) // He-normal
+                .activation(Activation.IDENTITY)
+                .convolutionMode(ConvolutionMode.Same)
+                .gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                .gradientNormalizationThreshold(5.0)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder()
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3));
+
+        List<String> pooled = new ArrayList<>();
+        pooled.add(addCnnBranch(g, config.cnnChannels()));
+        if (config.backbone().isResNet()) {
+            pooled.add(addResNet50(g, config.backbone() == Backbone.RESNET50_LITE));
+        }
+        String features = pooled.get(0);
+        if (pooled.size() > 1) {
+            g.addVertex(MERGE, new MergeVertex(), pooled.toArray(String[]::new));
+            features = MERGE;
+        }
+        features = addHead(g, config, features);
+        LossMCXENT loss = classWeights == null ? new LossMCXENT()
+                : new LossMCXENT(org.nd4j.linalg.factory.Nd4j.createFromArray(classWeights).castTo(
+                        org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(1, 2));
+        g.addLayer(OUTPUT, new OutputLayer.Builder(loss).nOut(2).activation(Activation.SOFTMAX)
+                .weightInit(WeightInit.XAVIER).build(), features);
+        g.setOutputs(OUTPUT);
+        return g.build();
+    }
+
+    private static String addCnnBranch(ComputationGraphConfiguration.GraphBuilder g, int[] channels) {
+        String in = INPUT;
+        for (int i = 0; i < channels.length; i++) {
+            int b = i + 1;
+            g.addLayer("cnn" + b + "_conv", new ConvolutionLayer.Builder(3, 3).stride(1, 1).nOut(channels[i])
+                    .hasBias(false).build(), in);
+            g.addLayer("cnn" + b + "_bn", new BatchNormalization.Builder().build(), "cnn" + b + "_conv");
+            g.addLayer(cnnActivation(b), new ActivationLayer.Builder().activation(Activation.RELU).build(),
+                    "cnn" + b + "_bn");
+            in = cnnActivation(b);
+            if (b < channels.length) {
+                g.addLayer("cnn" + b + "_pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2)
+                        .stride(2, 2).build(), in);
+                in = "cnn" + b + "_pool";
+            }
+        }
+        g.addLayer(CNN_POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
+        return CNN_POOL;
+    }
+
+    private static String addResNet50(ComputationGraphConfiguration.GraphBuilder g, boolean lite) {
+        g.addLayer("stem-cnn1", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(64).build(), INPUT);
+        g.addLayer("stem-batch1", new BatchNormalization.Builder().build(), "stem-cnn1");
+        g.addLayer("stem-act1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem-batch1");
+        g.addLayer("stem-maxpool1", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
+                .build(), "stem-act1");
+        String in = "stem-maxpool1";
+        int[][] widths = {{64, 256}, {128, 512}, {256, 1024}, {512, 2048}};
+        int[] blocks = {3, 4, 6, 3};
+        for (int s = 0; s < 4; s++) {
+            String stage = String.valueOf(s + 2);
+            for (int b = 0; b < blocks[s]; b++) {
+                String block = String.valueOf((char) ('a' + b));
+                int stride = b > 0 ? 1 : (s == 0 ? (lite ? 2 : 1) : 2);
+                in = bottleneck(g, stage + block, in, widths[s][0], widths[s][1], stride, b == 0);
+            }
+        }
+        g.addLayer(BACKBONE_POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
+        return BACKBONE_POOL;
+    }
+
+    /** A bottleneck block 1x1 - 3x3 - 1x1 with identity or projection shortcut; returns the block's output. */
+    private static String bottleneck(ComputationGraphConfiguration.GraphBuilder g, String id, String in, int width,
+                                     int out, int stride, boolean project) {
+        String conv = "res" + id + "_branch";
+        String bn = "bn" + id + "_branch";
+        String act = "act" + id + "_branch";
+        g.addLayer(conv + "2a", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(width).build(), in);
+        g.addLayer(bn + "2a", new BatchNormalization.Builder().build(), conv + "2a");
+        g.addLayer(act + "2a", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn + "2a");
+        g.addLayer(conv + "2b", new ConvolutionLayer.Builder(3, 3).nOut(width).build(), act + "2a");
+        g.addLayer(bn + "2b", new BatchNormalization.Builder().build(), conv + "2b");
+        g.addLayer(act + "2b", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn + "2b");
+        g.addLayer(conv + "2c", new ConvolutionLayer.Builder(1, 1).nOut(out).build(), act + "2b");
+        // Zero-init of the last BN scale would help very deep nets; the zoo weights do not use it, so neither do we.
+        g.addLayer(bn + "2c", new BatchNormalization.Builder().build(), conv + "2c");
+        String shortcut = in;
+        if (project) {
+            g.addLayer(conv + "1", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(out).build(), in);
+            g.addLayer(bn + "1", new BatchNormalization.Builder().build(), conv + "1");
+            shortcut = bn + "1";
+        }
+        g.addVertex("short" + id + "_branch", new ElementWiseVertex(ElementWiseVertex.Op.Add), bn + "2c", shortcut);
+        g.addLayer(conv, new ActivationLayer.Builder().activation(Activation.RELU).build(), "short" + id + "_branch");
+        return conv;
+    }
+
+    private static String addHead(ComputationGraphConfiguration.GraphBuilder g, NetworkConfig config, String in) {
+        int[] units = config.headUnits();
+        for (int i = 0; i < units.length; i++) {
+            int n = i + 1;
+            DenseLayer.Builder dense = new DenseLayer.Builder().nOut(units[i]).activation(Activation.RELU);
+            if (i == 0 && config.headL2() > 0) {
+                dense.l2(config.headL2());
+            }
+            g.addLayer("head_dense" + n, dense.build(), in);
+            g.addLayer("head_bn" + n, new BatchNormalization.Builder().build(), "head_dense" + n);
+            in = "head_bn" + n;
+            double drop = config.headDropout()[i];
+            if (drop > 0) {
+                // DL4J's dropOut(p) takes the probability of KEEPING an activation.
+                g.addLayer("head_drop" + n, new DropoutLayer.Builder(1.0 - drop).build(), in);
+                in = "head_drop" + n;
+            }
+        }
+        return in;
+    }
+
+    /** Names of the vertices that belong to the backbone (for freezing and for listing layers). */
+    public static boolean isBackboneVertex(String name) {
+        return name.startsWith("stem-") || name.startsWith("res") || name.startsWith("bn") || name.startsWith("act")
+                || name.startsWith("short") || name.equals(BACKBONE_POOL);
+    }
+}

@@ -1,0 +1,72 @@
+package org.deepguard.core.model;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.deeplearning4j.zoo.PretrainedType;
+import org.deeplearning4j.zoo.model.ResNet50;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * ImageNet weights for the ResNet50 branch: from a local file when given, else the DL4J zoo's cache or download
+ * ({@code ~/.deeplearning4j/models/resnet50/resnet50_dl4j_inference.v3.zip}). Parameters are copied by vertex
+ * name and shape, which our ResNet50 shares with the zoo's.
+ */
+public final class PretrainedWeights {
+    public static final String ZOO_FILE = "resnet50_dl4j_inference.v3.zip";
+
+    private PretrainedWeights() {}
+
+    public static Path zooCacheFile() {
+        return Path.of(System.getProperty("user.home"), ".deeplearning4j", "models", "resnet50", ZOO_FILE);
+    }
+
+    /** Loads the zoo ResNet50 from {@code localFile}, or the zoo cache/download when null. */
+    public static ComputationGraph loadResNet50(Path localFile) throws BundleException {
+        try {
+            if (localFile != null) {
+                if (!Files.isRegularFile(localFile)) {
+                    throw new BundleException(localFile + ": ImageNet weight file does not exist");
+                }
+                return ModelSerializer.restoreComputationGraph(localFile.toFile(), false);
+            }
+            return (ComputationGraph) ResNet50.builder().build().initPretrained(PretrainedType.IMAGENET);
+        } catch (BundleException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new BundleException("cannot obtain ImageNet ResNet50 weights (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + "); offline, download " + ZOO_FILE + " elsewhere and pass it with "
+                    + "--backbone-weights-file, or place it at " + zooCacheFile(), e);
+        }
+    }
+
+    /** Copies every parameter whose vertex name and shape match; returns how many layers were copied. */
+    public static int transfer(ComputationGraph from, ComputationGraph to) {
+        int copied = 0;
+        for (Layer target : to.getLayers()) {
+            String name = target.conf().getLayer().getLayerName();
+            if (!HybridNetwork.isBackboneVertex(name) || from.getConfiguration().getVertices().get(name) == null) {
+                continue;
+            }
+            Layer source = from.getLayer(name);
+            Map<String, INDArray> src = source.paramTable();
+            Map<String, INDArray> dst = target.paramTable();
+            if (!src.keySet().equals(dst.keySet())) {
+                continue;
+            }
+            boolean shapesMatch = dst.entrySet().stream()
+                    .allMatch(e -> java.util.Arrays.equals(e.getValue().shape(), src.get(e.getKey()).shape()));
+            if (!shapesMatch) {
+                continue;
+            }
+            dst.forEach((k, v) -> v.assign(src.get(k)));
+            copied++;
+        }
+        return copied;
+    }
+}

@@ -1,0 +1,119 @@
+package org.deepguard.core.preprocess;
+
+import org.deepguard.core.image.DecodedImage;
+import org.deepguard.core.image.ImageLoadException;
+import org.deepguard.core.image.ImageLoader;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Applies a {@link Preprocessing} definition: file or image in, CHW float tensor out. The network never sees a file;
+ * this class never sees the network.
+ */
+public final class Preprocessor {
+    private final Preprocessing spec;
+    private final ImageLoader.Limits limits;
+
+    public Preprocessor(Preprocessing spec) {
+        this(spec, ImageLoader.Limits.DEFAULT);
+    }
+
+    public Preprocessor(Preprocessing spec, ImageLoader.Limits limits) {
+        this.spec = spec;
+        this.limits = limits;
+    }
+
+    public Preprocessing spec() {
+        return spec;
+    }
+
+    public float[] load(Path file) throws ImageLoadException {
+        return toTensor(ImageLoader.load(file, limits).rgb());
+    }
+
+    public DecodedImage decode(Path file) throws ImageLoadException {
+        return ImageLoader.load(file, limits);
+    }
+
+    /** RGB image (any size) to a normalised CHW tensor of 3 x inputSize x inputSize. */
+    public float[] toTensor(BufferedImage image) {
+        BufferedImage rgb = ImageLoader.toRgb(image);
+        int w = rgb.getWidth();
+        int h = rgb.getHeight();
+        float[][] planes = planes(rgb);
+        int size = spec.inputSize();
+        float[][] resized;
+        int offX = 0;
+        int offY = 0;
+        int outW = size;
+        int outH = size;
+        switch (spec.resize()) {
+            case STRETCH -> resized = Resampler.resize(planes, w, h, 0, 0, w, h, size, size);
+            case CENTER_CROP -> {
+                int side = Math.min(w, h);
+                double x0 = (w - side) / 2.0;
+                double y0 = (h - side) / 2.0;
+                // Integral crop origin keeps a same-size input untouched (no half-pixel shift).
+                resized = Resampler.resize(planes, w, h, Math.floor(x0), Math.floor(y0), side, side, size, size);
+            }
+            case PAD -> {
+                double scale = (double) size / Math.max(w, h);
+                outW = Math.max(1, (int) Math.round(w * scale));
+                outH = Math.max(1, (int) Math.round(h * scale));
+                offX = (size - outW) / 2;
+                offY = (size - outH) / 2;
+                resized = Resampler.resize(planes, w, h, 0, 0, w, h, outW, outH);
+            }
+            default -> throw new IllegalStateException(spec.resize().name());
+        }
+        float[] mean = spec.mean();
+        float[] std = spec.std();
+        float[] out = new float[3 * size * size];
+        for (int c = 0; c < 3; c++) {
+            int base = c * size * size;
+            float m = mean[c];
+            float s = std[c];
+            // PAD leaves the border at zero, which is the mean colour after normalisation.
+            for (int y = 0; y < outH; y++) {
+                for (int x = 0; x < outW; x++) {
+                    float v = resized[c][y * outW + x] / 255f;
+                    out[base + (y + offY) * size + (x + offX)] = (v - m) / s;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Stacks CHW tensors into one NCHW batch. */
+    public INDArray batch(List<float[]> tensors) {
+        int size = spec.inputSize();
+        int per = 3 * size * size;
+        float[] flat = new float[tensors.size() * per];
+        for (int i = 0; i < tensors.size(); i++) {
+            float[] t = tensors.get(i);
+            if (t.length != per) {
+                throw new IllegalArgumentException("tensor " + i + " has " + t.length + " values, expected " + per);
+            }
+            System.arraycopy(t, 0, flat, i * per, per);
+        }
+        return Nd4j.create(flat, new long[] {tensors.size(), 3, size, size}, 'c');
+    }
+
+    private static float[][] planes(BufferedImage rgb) {
+        int w = rgb.getWidth();
+        int h = rgb.getHeight();
+        int[] px = rgb.getRGB(0, 0, w, h, null, 0, w);
+        float[][] planes = new float[3][w * h];
+        for (int i = 0; i < px.length; i++) {
+            int p = px[i];
+            planes[0][i] = (p >> 16) & 0xFF;
+            planes[1][i] = (p >> 8) & 0xFF;
+            planes[2][i] = p & 0xFF;
+        }
+        return planes;
+    }
+}

@@ -1,0 +1,66 @@
+package org.deepguard.core.train;
+
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * Learning rate per iteration: linear warm-up from base/warmup to base over {@code warmupIterations}, then cosine
+ * decay to {@code minValue} at {@code totalIterations} (held there afterwards). Driven by the network's own
+ * iteration counter, which checkpoints persist, so a resumed run continues the curve where it stopped.
+ */
+public class CosineSchedule implements ISchedule {
+    private final double baseValue;
+    private final double minValue;
+    private final int warmupIterations;
+    private final int totalIterations;
+
+    public CosineSchedule(@JsonProperty("baseValue") double baseValue, @JsonProperty("minValue") double minValue,
+                          @JsonProperty("warmupIterations") int warmupIterations,
+                          @JsonProperty("totalIterations") int totalIterations) {
+        if (totalIterations <= 0 || warmupIterations < 0 || warmupIterations > totalIterations) {
+            throw new IllegalArgumentException("need 0 <= warmup <= total and total > 0");
+        }
+        this.baseValue = baseValue;
+        this.minValue = minValue;
+        this.warmupIterations = warmupIterations;
+        this.totalIterations = totalIterations;
+    }
+
+    @Override
+    public double valueAt(int iteration, int epoch) {
+        if (iteration < warmupIterations) {
+            return baseValue * (iteration + 1) / warmupIterations;
+        }
+        int decaySteps = totalIterations - warmupIterations;
+        if (decaySteps <= 0 || iteration >= totalIterations) {
+            return decaySteps <= 0 ? baseValue : minValue;
+        }
+        double progress = (double) (iteration - warmupIterations) / decaySteps;
+        return minValue + 0.5 * (baseValue - minValue) * (1 + Math.cos(Math.PI * progress));
+    }
+
+    @Override
+    public ISchedule clone() {
+        return new CosineSchedule(baseValue, minValue, warmupIterations, totalIterations);
+    }
+
+    @JsonProperty("baseValue")
+    public double getBaseValue() {
+        return baseValue;
+    }
+
+    @JsonProperty("minValue")
+    public double getMinValue() {
+        return minValue;
+    }
+
+    @JsonProperty("warmupIterations")
+    public int getWarmupIterations() {
+        return warmupIterations;
+    }
+
+    @JsonProperty("totalIterations")
+    public int getTotalIterations() {
+        return totalIterations;
+    }
+}
