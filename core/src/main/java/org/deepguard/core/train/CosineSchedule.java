@@ -44,6 +44,21 @@ public class CosineSchedule implements ISchedule {
         return new CosineSchedule(baseValue, minValue, warmupIterations, totalIterations);
     }
 
+    /**
+     * Value equality matters: DL4J groups parameters into updater blocks by updater equality, and the saved Adam
+     * state is laid out per block. Without it a restored network blocks differently and resumes with scrambled state.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CosineSchedule c && c.baseValue == baseValue && c.minValue == minValue
+                && c.warmupIterations == warmupIterations && c.totalIterations == totalIterations;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(baseValue, minValue, warmupIterations, totalIterations);
+    }
+
     @JsonProperty("baseValue")
     public double getBaseValue() {
         return baseValue;

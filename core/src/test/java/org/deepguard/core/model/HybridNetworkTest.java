@@ -1,0 +1,60 @@
+package org.deepguard.core.model;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HybridNetworkTest {
+
+    @Test
+    void fullHybridAtSmallInputGivesTwoWaySoftmaxPerImage() {
+        NetworkConfig config = NetworkConfig.defaults(32, 1);
+        ComputationGraph net = HybridNetwork.build(config);
+        INDArray out = net.outputSingle(false, Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 3, 32, 32));
+        assertArrayEquals(new long[] {3, 2}, out.shape());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1.0, out.getDouble(i, 0) + out.getDouble(i, 1), 1e-5);
+        }
+        // both branches and the merge exist, with zoo-compatible backbone names
+        assertNotNull(net.getVertex("res5c_branch"));
+        assertNotNull(net.getVertex(HybridNetwork.MERGE));
+        assertNotNull(net.getVertex(HybridNetwork.cnnActivation(4)));
+        // ResNet50 has 53 conv layers (49 + 4 projections) in the backbone
+        long convs = net.getLayers().length;
+        assertTrue(net.numParams() > 23_000_000, "ResNet50 branch present: " + net.numParams());
+        assertTrue(convs > 100);
+    }
+
+    @Test
+    void standardGeometryDownsamples32xAndLite64x() {
+        for (Backbone b : new Backbone[] {Backbone.RESNET50, Backbone.RESNET50_LITE}) {
+            ComputationGraph net = HybridNetwork.build(NetworkConfig.defaults(64, 1).withBackbone(b,
+                    BackboneWeights.RANDOM));
+            var acts = net.feedForward(Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 64, 64), false);
+            long side = acts.get("res5c_branch").size(2);
+            assertEquals(b == Backbone.RESNET50 ? 2 : 1, side, b.name());
+        }
+    }
+
+    @Test
+    void cnnOnlyNetworkHasNoBackbone() {
+        NetworkConfig config = NetworkConfig.defaults(32, 1).withBackbone(Backbone.NONE, BackboneWeights.RANDOM)
+                .withCnnChannels(4, 8);
+        ComputationGraph net = HybridNetwork.build(config);
+        assertEquals(null, net.getVertex("res5c_branch"));
+        assertArrayEquals(new long[] {2, 2},
+                net.outputSingle(false, Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32)).shape());
+    }
+
+    @Test
+    void sameSeedGivesSameInitialWeights() {
+        NetworkConfig config = NetworkConfig.defaults(32, 5).withBackbone(Backbone.NONE, BackboneWeights.RANDOM);
+        assertEquals(HybridNetwork.build(config).params(), HybridNetwork.build(config).params());
+    }
+}

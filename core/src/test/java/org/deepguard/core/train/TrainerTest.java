@@ -1,0 +1,85 @@
+package org.deepguard.core.train;
+
+import org.deepguard.core.data.DatasetScanner;
+import org.deepguard.core.data.Manifest;
+import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.testing.TestImages;
+import org.deepguard.core.testing.TinyModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    @TempDir
+    static Path dir;
+    static Path manifestFile;
+    static Manifest manifest;
+
+    @BeforeAll
+    static void data() throws Exception {
+        TestImages.sampleDataset(dir.resolve("data"), 12, 32);
+        manifest = DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {});
+        manifestFile = dir.resolve("manifest.csv");
+        manifest.write(manifestFile);
+        manifest = Manifest.read(manifestFile);
+    }
+
+    static TrainingConfig config(int epochs) {
+        return new TrainingConfig(TinyModels.tinyConfig(32, 11), epochs, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, 0.5, true,
+                2, 11);
+    }
+
+    @Test
+    void writesBundleCheckpointsAndHistory() throws Exception {
+        Path out = dir.resolve("model-a");
+        ModelBundle b = new Trainer(config(2), null).train(manifest, manifestFile, out, false);
+        assertEquals(2, b.metadata().history.size());
+        assertTrue(Files.exists(out.resolve("checkpoints/last.zip")));
+        assertTrue(Files.exists(out.resolve("checkpoints/best.zip")));
+        assertTrue(b.metadata().threshold >= 0 && b.metadata().threshold <= 1);
+        assertTrue(b.metadata().temperature > 0);
+        assertEquals(Manifest.fileHash(manifestFile), b.metadata().provenance.manifestSha256);
+        assertTrue(b.metadata().metrics.containsKey("val_auc"));
+        ModelBundle.load(out); // loadable
+    }
+
+    @Test
+    void sameSeedSameWeights() throws Exception {
+        ModelBundle a = new Trainer(config(1), null).train(manifest, manifestFile, dir.resolve("det-a"), false);
+        ModelBundle b = new Trainer(config(1), null).train(manifest, manifestFile, dir.resolve("det-b"), false);
+        assertEquals(a.network().params(), b.network().params());
+        TrainingConfig other = new TrainingConfig(TinyModels.tinyConfig(32, 12), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, 0.5,
+                true, 2, 12);
+        ModelBundle c = new Trainer(other, null).train(manifest, manifestFile, dir.resolve("det-c"), false);
+        assertNotEquals(a.network().params(), c.network().params());
+    }
+
+    @Test
+    void resumeAfterCrashEqualsUninterruptedRun() throws Exception {
+        ModelBundle straight = new Trainer(config(3), null).train(manifest, manifestFile, dir.resolve("straight"),
+                false);
+        Path out = dir.resolve("crashy");
+        TrainingMonitor crashAfterFirstEpoch = new TrainingMonitor() {
+            @Override
+            public void onEpoch(Map<String, Object> record) {
+                throw new IllegalStateException("simulated crash");
+            }
+        };
+        assertThrows(IllegalStateException.class,
+                () -> new Trainer(config(3), crashAfterFirstEpoch).train(manifest, manifestFile, out, false));
+        assertTrue(Files.exists(out.resolve("checkpoints/last.zip")));
+        ModelBundle resumed = new Trainer(config(3), null).train(manifest, manifestFile, out, true);
+        assertEquals(3, resumed.metadata().history.size());
+        // best checkpoints are chosen the same way, so the final weights must match exactly
+        assertEquals(straight.network().params(), resumed.network().params());
+    }
+}

@@ -1,0 +1,201 @@
+package org.deepguard.train;
+
+import org.deepguard.cli.BaseCommand;
+import org.deepguard.cli.Cli;
+import org.deepguard.cli.CliException;
+import org.deepguard.cli.ExitCode;
+import org.deepguard.cli.Progress;
+import org.deepguard.core.data.Manifest;
+import org.deepguard.core.io.Json;
+import org.deepguard.core.model.Backbone;
+import org.deepguard.core.model.BackboneWeights;
+import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.model.NetworkConfig;
+import org.deepguard.core.train.Trainer;
+import org.deepguard.core.train.TrainingConfig;
+import org.deepguard.core.train.TrainingMonitor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+@Command(name = "train",
+        description = "Train the hybrid real/fake detector on a manifest and write a model bundle.",
+        footer = {"", "Examples:",
+                "  train --manifest data/manifest.csv -o models/v1",
+                "  train --manifest m.csv -o models/small --image-size 64 --backbone resnet50_lite --epochs 10",
+                "  train --manifest m.csv -o models/v1 --resume        # continue an interrupted run",
+                "",
+                "The bundle directory receives model.json, the weights, checkpoints/ (last and best, written",
+                "atomically after every epoch) and train-log.jsonl (one JSON object per epoch)."})
+public class TrainCommand extends BaseCommand {
+    @Option(names = "--manifest", required = true, paramLabel = "CSV", description = "Dataset manifest (from `dataset scan`).")
+    Path manifest;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Model bundle directory to write.")
+    Path output;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--image-size", defaultValue = "128", description = "Square input size in pixels (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for initialisation, shuffling, augmentation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate, Adam (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1", description = "Linear warm-up before cosine decay (default: ${DEFAULT-VALUE}).")
+    double warmupEpochs;
+
+    @Option(names = "--patience", defaultValue = "5", description = "Early stopping patience in epochs, 0 = off (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--backbone", defaultValue = "resnet50",
+            description = "resnet50, resnet50_lite (64x downsampling, 4x cheaper) or none (default: ${DEFAULT-VALUE}).")
+    Backbone backbone;
+
+    @Option(names = "--backbone-weights", defaultValue = "random",
+            description = "random or imagenet (zoo download or --backbone-weights-file) (default: ${DEFAULT-VALUE}).")
+    BackboneWeights backboneWeights;
+
+    @Option(names = "--backbone-weights-file", paramLabel = "ZIP", description = "Local DL4J zoo ResNet50 weights (resnet50_dl4j_inference.v3.zip).")
+    Path backboneWeightsFile;
+
+    @Option(names = "--cnn-channels", split = ",", defaultValue = "32,64,128,256",
+            description = "Channels of the CNN branch blocks (default: ${DEFAULT-VALUE}).")
+    int[] cnnChannels;
+
+    @Option(names = "--flip", defaultValue = "0.5", description = "Horizontal flip probability (default: ${DEFAULT-VALUE}).")
+    double flip;
+
+    @Option(names = "--no-class-weights", description = "Do not weight the loss by inverse class frequency.")
+    boolean noClassWeights;
+
+    @Option(names = "--workers", description = "Decoding threads (default: number of cores).")
+    Integer workers;
+
+    @Option(names = "--resume", description = "Continue from the checkpoints in the output directory.")
+    boolean resume;
+
+    @Override
+    protected int run() throws Exception {
+        Manifest m = Manifest.read(manifest);
+        if (backboneWeightsFile != null) {
+            backboneWeights = BackboneWeights.IMAGENET;
+        }
+        NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
+                .withCnnChannels(cnnChannels);
+        TrainingConfig config = new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
+                warmupEpochs, 1e-5, patience, flip, !noClassWeights,
+                workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed);
+        if (!resume && Files.exists(output.resolve(Trainer.CHECKPOINTS))) {
+            throw new CliException(ExitCode.USAGE, output + ": holds checkpoints of an earlier run; pass --resume to "
+                    + "continue it, or choose another output directory");
+        }
+        Files.createDirectories(output);
+        Path log = output.resolve("train-log.jsonl");
+        try (BufferedWriter logWriter = Files.newBufferedWriter(log, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+             ConsoleMonitor monitor = new ConsoleMonitor(logWriter)) {
+            ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
+                    .train(m, manifest, output, resume);
+            var meta = bundle.metadata();
+            out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
+                    bundle.directory(), meta.modelId, fmt(meta.metrics.get("val_auc")), meta.threshold,
+                    meta.temperature);
+            out().flush();
+        }
+        return ExitCode.OK;
+    }
+
+    private static String fmt(Double d) {
+        return d == null ? "n/a" : String.format("%.4f", d);
+    }
+
+    /** Progress bar per epoch plus a JSON-lines log of epochs. */
+    private final class ConsoleMonitor implements TrainingMonitor, AutoCloseable {
+        private final BufferedWriter log;
+        private Progress bar;
+        private int batches;
+        private int epochs;
+
+        ConsoleMonitor(BufferedWriter log) {
+            this.log = log;
+        }
+
+        @Override
+        public void onStart(int epochs, int batchesPerEpoch, int trainImages, int valImages, String note) {
+            this.batches = batchesPerEpoch;
+            this.epochs = epochs;
+            info(String.format("training on %d images, validating on %d; %s", trainImages, valImages, note));
+        }
+
+        @Override
+        public void onBatch(int epoch, int batch, int images, double loss) {
+            if (bar == null) {
+                bar = progress(String.format("epoch %d/%d", epoch + 1, epochs), batches);
+            }
+            bar.message(String.format("loss %.4f", loss));
+            bar.step();
+        }
+
+        @Override
+        public void onEpoch(Map<String, Object> record) {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+            try {
+                log.write(Json.line(record));
+                log.newLine();
+                log.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            info(String.format("epoch %s: loss %.4f, val_loss %s, val_acc %s, val_auc %s, %.1f img/s, data wait %.0f%%%s",
+                    record.get("epoch"), (Double) record.get("loss"), f(record.get("val_loss")),
+                    f(record.get("val_accuracy")), f(record.get("val_auc")), (Double) record.get("images_per_second"),
+                    100 * (Double) record.get("data_wait_share"),
+                    Boolean.TRUE.equals(record.get("best")) ? " (best)" : ""));
+        }
+
+        @Override
+        public void onSkippedImage(String path, String reason) {
+            err().println("warning: " + path + ": skipped (" + reason + ")");
+            err().flush();
+        }
+
+        @Override
+        public void onMessage(String message) {
+            info(message);
+        }
+
+        private String f(Object v) {
+            return v instanceof Double d ? String.format("%.4f", d) : "n/a";
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+
+    public static void main(String[] args) {
+        Cli.main(new TrainCommand(), args);
+    }
+}
