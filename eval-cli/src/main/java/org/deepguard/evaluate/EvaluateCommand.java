@@ -117,10 +117,12 @@ public class EvaluateCommand extends BaseCommand {
             Path dir = dirs.get(i);
             Path out = dirs.size() == 1 ? output : output.resolve(String.format(Locale.ROOT, "%d-%s", i + 1,
                     dir.toAbsolutePath().normalize().getFileName()));
-            Map<String, Object> metrics = evaluateModel(dir, out, manifest, rows, splitName, excluded, sha, sweep);
+            List<String> failed = new ArrayList<>();
+            Map<String, Object> metrics = evaluateModel(dir, out, manifest, rows, splitName, excluded, sha, sweep,
+                    failed);
             results.add(metrics);
             unreadable = Math.max(unreadable, ((Number) ((Map<?, ?>) metrics.get("errors")).get("count")).intValue());
-            for (String f : gates(metrics)) {
+            for (String f : failed) {
                 gateFailures.add(dirs.size() == 1 ? f : dir + ": " + f);
             }
         }
@@ -138,8 +140,8 @@ public class EvaluateCommand extends BaseCommand {
     }
 
     private Map<String, Object> evaluateModel(Path dir, Path out, Manifest manifest, List<ManifestEntry> rows,
-                                              String splitName, int excluded, String sha, List<Perturbation> sweep)
-            throws IOException {
+                                              String splitName, int excluded, String sha, List<Perturbation> sweep,
+                                              List<String> gateFailures) throws IOException {
         ModelBundle bundle;
         try {
             bundle = ModelBundle.load(dir);
@@ -176,6 +178,7 @@ public class EvaluateCommand extends BaseCommand {
                 manifestFile.toAbsolutePath(), sha, splitName, rows.size(), excluded, threshold, bootstrap, seed,
                 worst, manifest::resolve), clean, sweepResults);
         Map<String, Object> metrics = report.metrics();
+        gateFailures.addAll(gates(metrics)); // before writing: the gate results are part of metrics.json
         report.writePredictions(out.resolve("predictions.csv"));
         Map<String, byte[]> plots = report.writePlots(out);
         report.writeHtml(out.resolve("report.html"), metrics, plots);

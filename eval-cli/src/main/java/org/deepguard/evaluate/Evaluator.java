@@ -52,7 +52,7 @@ final class Evaluator {
         List<Failure> failures = new ArrayList<>();
         List<ManifestEntry> batchRows = new ArrayList<>(batchSize);
         List<float[]> tensors = new ArrayList<>(batchSize);
-        List<long[]> sizes = new ArrayList<>(batchSize);
+        List<Long> sizes = new ArrayList<>(batchSize);
         List<Double> sharpness = new ArrayList<>(batchSize);
         for (ManifestEntry e : rows) {
             Path file = manifest.resolve(e);
@@ -65,7 +65,7 @@ final class Evaluator {
                 }
                 tensors.add(detector.preprocessor().toTensor(rgb));
                 batchRows.add(e);
-                sizes.add(new long[] {img.fileBytes()});
+                sizes.add(img.fileBytes());
                 sharpness.add(sharp);
             } catch (ImageLoadException ex) {
                 failures.add(new Failure(e, ex.problem().code(), ex.getMessage()));
@@ -85,11 +85,11 @@ final class Evaluator {
         return new Pass(scored, failures);
     }
 
-    private void flush(List<ManifestEntry> rows, List<float[]> tensors, List<long[]> sizes, List<Double> sharpness,
+    private void flush(List<ManifestEntry> rows, List<float[]> tensors, List<Long> sizes, List<Double> sharpness,
                        List<Scored> sink) {
         List<Prediction> preds = detector.predictTensors(tensors);
         for (int i = 0; i < preds.size(); i++) {
-            sink.add(new Scored(rows.get(i), preds.get(i).pFake(), preds.get(i).logOdds(), sizes.get(i)[0],
+            sink.add(new Scored(rows.get(i), preds.get(i).pFake(), preds.get(i).logOdds(), sizes.get(i),
                     sharpness.get(i)));
         }
         rows.clear();

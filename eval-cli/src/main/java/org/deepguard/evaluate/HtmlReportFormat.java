@@ -8,6 +8,9 @@ final class HtmlReportFormat {
     private HtmlReportFormat() {}
 
     static String num(Object v) {
+        if (v instanceof Integer || v instanceof Long) {
+            return v.toString();
+        }
         if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
             return String.format(Locale.ROOT, "%.4f", n.doubleValue());
         }

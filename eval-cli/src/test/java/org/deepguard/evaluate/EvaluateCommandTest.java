@@ -151,7 +151,11 @@ class EvaluateCommandTest {
         assertEquals(1, fail.code());
         assertTrue(fail.err().contains("fail-under: auc"), fail.err());
         JsonNode m = Json.MAPPER.readTree(tmp.resolve("gate-fail/metrics.json").toFile());
+        assertTrue(m.at("/fail_under/0/passed").isBoolean(), m.toString());
         assertFalse(m.at("/fail_under/0/passed").asBoolean());
+        assertEquals("auc", m.at("/fail_under/0/metric").asText());
+        JsonNode ok = Json.MAPPER.readTree(tmp.resolve("gate-pass/metrics.json").toFile());
+        assertTrue(ok.at("/fail_under/1/passed").asBoolean()); // ece <= 1 always holds
     }
 
     @Test
