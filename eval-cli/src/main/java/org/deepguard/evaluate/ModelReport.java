@@ -267,6 +267,8 @@ final class ModelReport {
         m.put("rows_selected", ctx.rowsSelected());
         m.put("rows_excluded_in_manifest", ctx.rowsExcludedInManifest());
         m.put("scored", clean.scored().size());
+        m.put("scored_real", isFake.length - countTrue(isFake));
+        m.put("scored_fake", countTrue(isFake));
         m.put("unreadable", clean.failures().size());
         return m;
     }

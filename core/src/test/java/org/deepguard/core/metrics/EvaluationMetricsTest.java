@@ -189,6 +189,24 @@ class EvaluationMetricsTest {
         assertEquals(pairCountAuc(y, coarse), BinaryMetrics.rocAuc(y, coarse), 1e-12);
     }
 
+    @Test
+    void thresholdMetricsAgreeWithDl4jEvaluationBinaryAwayFromTheThreshold() {
+        // DL4J calls "fake" when p > 0.5, we (like Prediction) when p >= threshold: equal when no score is 0.5.
+        boolean[] y = {false, true, false, true, true, false, true};
+        double[] s = {0.2, 0.7, 0.6, 0.4, 0.9, 0.1, 0.55};
+        double[] labels = new double[y.length];
+        for (int i = 0; i < y.length; i++) labels[i] = y[i] ? 1 : 0;
+        org.nd4j.evaluation.classification.EvaluationBinary eb = new org.nd4j.evaluation.classification.EvaluationBinary();
+        eb.eval(Nd4j.create(labels, new long[] {y.length, 1}), Nd4j.create(s, new long[] {y.length, 1}));
+        Map<String, Double> m = Metric.all(Metric.Context.of(y, s, 0.5));
+        // Hand: fake at .7 .6 .9 .55 -> tp 3 (.7 .9 .55), fp 1 (.6), fn 1 (.4), tn 2 -> acc 5/7, P .75, R .75.
+        assertEquals(5.0 / 7, m.get("accuracy"), EPS);
+        assertEquals(eb.accuracy(0), m.get("accuracy"), 1e-9);
+        assertEquals(eb.precision(0), m.get("precision"), 1e-9);
+        assertEquals(eb.recall(0), m.get("recall"), 1e-9);
+        assertEquals(eb.f1(0), m.get("f1"), 1e-9);
+    }
+
     private static double pairCountAuc(boolean[] y, double[] s) {
         double wins = 0;
         long pairs = 0;
