@@ -176,7 +176,7 @@ public class EvaluateCommand extends BaseCommand {
         }
         ModelReport report = new ModelReport(new ModelReport.Context(bundle.directory(), bundle.metadata(),
                 manifestFile.toAbsolutePath(), sha, splitName, rows.size(), excluded, threshold, bootstrap, seed,
-                worst, manifest::resolve), clean, sweepResults);
+                worst, formatCheck, manifest::resolve), clean, sweepResults);
         Map<String, Object> metrics = report.metrics();
         gateFailures.addAll(gates(metrics)); // before writing: the gate results are part of metrics.json
         report.writePredictions(out.resolve("predictions.csv"));

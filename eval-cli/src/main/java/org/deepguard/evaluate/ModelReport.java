@@ -45,7 +45,7 @@ final class ModelReport {
     /** Inputs that describe the run rather than come out of it. */
     record Context(Path modelDir, ModelMetadata model, Path manifestFile, String manifestSha256, String split,
                    int rowsSelected, int rowsExcludedInManifest, Double cliThreshold, int bootstrap, long seed,
-                   int worst, java.util.function.Function<ManifestEntry, Path> resolver) {}
+                   int worst, boolean formatCheck, java.util.function.Function<ManifestEntry, Path> resolver) {}
 
     private final Context ctx;
     private final Evaluator.Pass clean;
@@ -76,7 +76,12 @@ final class ModelReport {
             m.put("breakdown", breakdown);
         }
         if (!sweep.isEmpty()) {
-            m.put("perturbations", sweepRows());
+            List<Map<String, Object>> rows = sweepRows();
+            m.put("perturbations", rows);
+            if (ctx.formatCheck()) {
+                rows.stream().filter(r -> "jpeg".equals(r.get("kind")) && ((Double) r.get("strength")) == 95)
+                        .findFirst().ifPresent(r -> m.put("format_check", formatCheck(r)));
+            }
         }
         m.put("errors", errorSummary());
         m.put("worst", worstJson());
@@ -201,6 +206,15 @@ final class ModelReport {
             rows.add(row);
         }
         return rows;
+    }
+
+    private static Map<String, Object> formatCheck(Map<String, Object> jpeg95) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("perturbation", "jpeg=95 (both classes re-encoded alike)");
+        m.put("auc", jpeg95.get("auc"));
+        m.put("delta_auc", jpeg95.get("delta_auc"));
+        m.put("accuracy", jpeg95.get("accuracy"));
+        return m;
     }
 
     private Map<String, Object> errorSummary() {
@@ -344,7 +358,7 @@ final class ModelReport {
                 return Double.isNaN(v) ? 0.5 : v;
             }).toArray();
             String name = "robustness_" + e.getKey().key();
-            png.put(name, ChartFiles.write(Plots.robustness(e.getKey().key(), s, a, auc), dir, name));
+            png.put(name, ChartFiles.write(Plots.robustness(e.getKey().key(), e.getKey().strengthName(), s, a, auc), dir, name));
         }
         return png;
     }
@@ -383,6 +397,11 @@ final class ModelReport {
             html.keyValues(undefined);
         }
 
+        if (metrics.get("format_check") instanceof Map<?, ?> fc) {
+            html.paragraph("Format-bias check: with every image re-encoded as JPEG q95, AUC is "
+                    + HtmlReportFormat.num(fc.get("auc")) + " (change " + HtmlReportFormat.num(fc.get("delta_auc"))
+                    + "). A large drop means the model keyed on the file format rather than the content.");
+        }
         html.heading("Shortcut baselines");
         html.table(List.of("score", "ROC AUC", "AUC, best direction"), List.of(
                 List.of("model p_fake", HtmlReportFormat.num(metrics.get("auc")), ""),

@@ -163,10 +163,12 @@ class EvaluateCommandTest {
         Path out = tmp.resolve("sweep");
         Run r = run("-m", model.toString(), "--manifest", manifestClean.toString(), "-o", out.toString(),
                 "--perturb", "jpeg=90,50", "--perturb", "blur=1", "--perturb", "resize=0.5", "--perturb",
-                "noise=0.05", "-q", "--bootstrap", "0");
+                "noise=0.05", "--format-check", "-q", "--bootstrap", "0");
         assertEquals(0, r.code(), r.err());
         JsonNode rows = Json.MAPPER.readTree(out.resolve("metrics.json").toFile()).get("perturbations");
-        assertEquals(5, rows.size());
+        assertEquals(6, rows.size()); // 5 requested + jpeg=95 from --format-check
+        JsonNode m = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(rows.get(5).get("delta_auc").asDouble(), m.at("/format_check/delta_auc").asDouble(), 0);
         assertEquals("jpeg", rows.get(0).get("kind").asText());
         assertEquals(90, rows.get(0).get("strength").asDouble(), 0);
         assertEquals(8, rows.get(0).get("n").asInt());

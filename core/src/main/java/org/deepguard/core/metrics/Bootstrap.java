@@ -89,6 +89,6 @@ public final class Bootstrap {
                 prevFp = fp;
             }
         }
-        return area;
+        return Math.min(1.0, area); // summed fractions can overshoot 1 by an ulp
     }
 }

@@ -29,6 +29,16 @@ public record Perturbation(Kind kind, double strength) {
         public String key() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        /** What the strength number means, for axis titles. */
+        public String strengthName() {
+            return switch (this) {
+                case JPEG -> "JPEG quality (lower = stronger)";
+                case BLUR -> "Gaussian blur sigma (pixels)";
+                case RESIZE -> "resize factor";
+                case NOISE -> "noise sigma (fraction of 255)";
+            };
+        }
     }
 
     public Perturbation {

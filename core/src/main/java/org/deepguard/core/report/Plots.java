@@ -149,12 +149,22 @@ public final class Plots {
     }
 
     /** AUC against perturbation strength for one perturbation kind, with the unperturbed AUC as a reference line. */
-    public static XYChart robustness(String kind, double[] strengths, double[] aucs, double cleanAuc) {
+    public static XYChart robustness(String kind, String axisTitle, double[] strengths, double[] aucs,
+                                     double cleanAuc) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("AUC under " + kind)
-                .xAxisTitle(kind + " strength").yAxisTitle("ROC AUC").build();
+                .xAxisTitle(axisTitle).yAxisTitle("ROC AUC").build();
+        Integer[] order = new Integer[strengths.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(i -> strengths[i]));
+        double[] xs = new double[order.length];
+        double[] ys = new double[order.length];
+        for (int i = 0; i < order.length; i++) {
+            xs[i] = strengths[order[i]];
+            ys[i] = aucs[order[i]];
+        }
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(1.0);
-        XYSeries s = chart.addSeries(kind, strengths, aucs);
+        XYSeries s = chart.addSeries(kind, xs, ys);
         s.setLineColor(FAKE);
         s.setMarkerColor(FAKE);
         if (Double.isFinite(cleanAuc) && strengths.length > 0) {

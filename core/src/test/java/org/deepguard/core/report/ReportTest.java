@@ -33,7 +33,7 @@ class ReportTest {
         ChartFiles.write(Plots.scoreHistogram(y, s, 10), dir, "hist");
         ChartFiles.write(Plots.reliability(BinaryMetrics.reliability(y, s, 10), 0.3375), dir, "rel");
         ChartFiles.write(Plots.precisionRecall(BinaryMetrics.precisionRecall(y, s), 0.83, 0.5), dir, "pr");
-        ChartFiles.write(Plots.robustness("jpeg", new double[] {90, 50}, new double[] {0.7, 0.6}, 0.75), dir, "rob");
+        ChartFiles.write(Plots.robustness("jpeg", "quality", new double[] {90, 50}, new double[] {0.7, 0.6}, 0.75), dir, "rob");
         for (String f : List.of("cm", "hist", "rel", "pr", "rob")) {
             assertTrue(Files.size(dir.resolve(f + ".png")) > 1000 && Files.size(dir.resolve(f + ".svg")) > 1000, f);
         }
