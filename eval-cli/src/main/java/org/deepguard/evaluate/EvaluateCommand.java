@@ -104,9 +104,13 @@ public class EvaluateCommand extends BaseCommand {
         List<Perturbation> sweep = perturbations();
         Manifest manifest = Manifest.read(manifestFile);
         String splitName = split.trim().toLowerCase(Locale.ROOT);
-        List<ManifestEntry> rows = select(manifest, splitName);
-        int excluded = (int) manifest.entries().stream()
-                .filter(e -> !e.isUsable() && inSplit(e, splitName, manifest)).count();
+        java.util.function.Predicate<ManifestEntry> inSplit = splitFilter(manifest, splitName);
+        List<ManifestEntry> rows = manifest.select(e -> e.isUsable() && inSplit.test(e));
+        if (rows.isEmpty()) {
+            throw new CliException(ExitCode.INPUT, manifestFile + ": no usable rows in split '" + splitName + "'"
+                    + " (use --split train|val|test|all)");
+        }
+        int excluded = (int) manifest.entries().stream().filter(e -> !e.isUsable() && inSplit.test(e)).count();
         String sha = Manifest.fileHash(manifestFile);
         List<Path> dirs = modelDirs();
 
@@ -246,8 +250,12 @@ public class EvaluateCommand extends BaseCommand {
                 throw new CliException(ExitCode.USAGE, "--fail-under " + e.getKey() + ": bound must be a number");
             }
         }
-        if (!List.of("train", "val", "test", "all").contains(split.trim().toLowerCase(Locale.ROOT))) {
-            Split.parse(split); // accepts aliases such as "valid"; throws a clear message otherwise
+        if (!split.trim().equalsIgnoreCase("all")) {
+            try {
+                Split.parse(split); // accepts aliases such as "valid"
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCode.USAGE, "--split: " + e.getMessage() + " (or all)");
+            }
         }
     }
 
@@ -266,21 +274,14 @@ public class EvaluateCommand extends BaseCommand {
         return out;
     }
 
-    private List<ManifestEntry> select(Manifest manifest, String splitName) {
-        List<ManifestEntry> rows = manifest.select(e -> e.isUsable() && inSplit(e, splitName, manifest));
-        if (rows.isEmpty()) {
-            throw new CliException(ExitCode.INPUT, manifestFile + ": no usable rows in split '" + splitName + "'"
-                    + " (use --split train|val|test|all)");
-        }
-        return rows;
-    }
-
-    private static boolean inSplit(ManifestEntry e, String splitName, Manifest manifest) {
-        if (splitName.equals("all")) {
-            return true;
-        }
+    /** Rows of the requested split; a manifest that assigns no splits at all is evaluated whole. */
+    private static java.util.function.Predicate<ManifestEntry> splitFilter(Manifest manifest, String splitName) {
         boolean noSplits = manifest.entries().stream().allMatch(x -> x.split() == Split.NONE);
-        return noSplits || e.split() == Split.parse(splitName);
+        if (splitName.equals("all") || noSplits) {
+            return e -> true;
+        }
+        Split wanted = Split.parse(splitName);
+        return e -> e.split() == wanted;
     }
 
     private List<Path> modelDirs() {

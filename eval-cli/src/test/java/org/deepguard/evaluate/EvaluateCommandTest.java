@@ -211,6 +211,9 @@ class EvaluateCommandTest {
                 tmp.resolve("x").toString(), "--split", "val");
         assertEquals(4, emptySplit.code());
         assertTrue(emptySplit.err().contains("no usable rows in split 'val'"), emptySplit.err());
+        Run badSplit = run("-m", model.toString(), "--manifest", manifestClean.toString(), "-o",
+                tmp.resolve("x").toString(), "--split", "holdout");
+        assertEquals(2, badSplit.code(), badSplit.err());
         Run help = run("--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("Examples:") && help.out().contains("--perturb"));
