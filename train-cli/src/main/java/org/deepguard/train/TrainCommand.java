@@ -148,7 +148,7 @@ public class TrainCommand extends BaseCommand {
             if (bar == null) {
                 bar = progress(String.format("epoch %d/%d", epoch + 1, epochs), batches);
             }
-            bar.message(String.format("loss %.4f", loss));
+            bar.message(String.format(" loss %.4f", loss));
             bar.step();
         }
 

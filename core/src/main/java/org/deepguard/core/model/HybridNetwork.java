@@ -156,8 +156,9 @@ public final class HybridNetwork {
         g.addLayer(bn + "2b", new BatchNormalization.Builder().build(), conv + "2b");
         g.addLayer(act + "2b", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn + "2b");
         g.addLayer(conv + "2c", new ConvolutionLayer.Builder(1, 1).nOut(out).build(), act + "2b");
-        // Zero-init of the last BN scale would help very deep nets; the zoo weights do not use it, so neither do we.
-        g.addLayer(bn + "2c", new BatchNormalization.Builder().build(), conv + "2c");
+        // Last BN scale starts at zero (Goyal et al., 2017): each block begins as the identity, so the residual
+        // stream does not grow through 16 blocks of a random backbone. ImageNet weights overwrite it.
+        g.addLayer(bn + "2c", new BatchNormalization.Builder().gamma(0.0).build(), conv + "2c");
         String shortcut = in;
         if (project) {
             g.addLayer(conv + "1", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(out).build(), in);
