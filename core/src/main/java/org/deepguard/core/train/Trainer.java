@@ -104,6 +104,11 @@ public final class Trainer {
 
         Path checkpoints = outDir.resolve(CHECKPOINTS);
         Files.createDirectories(checkpoints);
+        try (var stale = Files.list(checkpoints)) { // temp files of a run killed mid-write; never the real ones
+            for (Path p : stale.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
         String configJson = Json.line(config.withWorkers(0));
         State state = new State();
         ComputationGraph net;
