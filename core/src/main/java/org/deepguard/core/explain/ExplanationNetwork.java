@@ -194,6 +194,13 @@ public final class ExplanationNetwork {
         }
     }
 
+    /** An independent copy with the same parameters (for randomisation checks). */
+    public ExplanationNetwork copy() {
+        Graph g = new Graph(graph.getConfiguration().clone());
+        g.init(graph.params().dup(), false);
+        return new ExplanationNetwork(g, folded);
+    }
+
     public DataType dataType() {
         return dataType;
     }
