@@ -140,24 +140,18 @@ public final class Explainer {
         String name = resolveLayer(layer);
         INDArray batch = preprocessor.batch(List.of(tensor));
         ModelMetadata meta = bundle.metadata();
-        int cls;
-        LayerCapture capture;
-        if (targetClass == null) {
-            // The predicted class is only known after a forward pass; capture for it, re-seed if it was the other.
-            capture = network.capture(batch, name, HybridNetwork.FAKE);
-            Prediction p = predictionOf(capture.logits(), meta);
-            cls = p.pFake() >= p.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL;
-            if (cls != HybridNetwork.FAKE) {
-                capture = network.capture(batch, name, cls);
-            }
-        } else {
-            cls = targetClass;
-            capture = network.capture(batch, name, cls);
-        }
+        LayerCapture capture = network.capture(batch, name, logits -> targetClass != null ? targetClass
+                : predictedClass(predictionOf(logits, meta)));
+        int cls = capture.targetClass();
         Heatmap map = camMap(capture, method);
         int s = inputSize();
         return new Explanation(name, method, cls, predictionOf(capture.logits(), meta), capture.logits(), map,
                 map.resize(s, s), tensor);
+    }
+
+    /** The class a verdict stands for; inside an uncertainty band the side of the threshold decides. */
+    static int predictedClass(Prediction p) {
+        return p.pFake() >= p.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL;
     }
 
     static Prediction predictionOf(double[] logits, ModelMetadata meta) {

@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.ElementWiseMultiplicationLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.impl.FrozenVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * An inference-only copy of a trained graph whose backward pass is exact, so activations and gradients of a class
@@ -233,7 +235,15 @@ public final class ExplanationNetwork {
      * Activations of {@code vertex} and the exact gradient of logit {@code targetClass} with respect to them, for a
      * single image [1, C, H, W].
      */
-    public synchronized LayerCapture capture(INDArray image, String vertex, int targetClass) {
+    public LayerCapture capture(INDArray image, String vertex, int targetClass) {
+        return capture(image, vertex, logits -> targetClass);
+    }
+
+    /**
+     * As {@link #capture(INDArray, String, int)}, with the class chosen from the logits of the same forward pass (e.g.
+     * the predicted class) so no second pass is needed.
+     */
+    public synchronized LayerCapture capture(INDArray image, String vertex, ToIntFunction<double[]> classOf) {
         if (image.size(0) != 1) {
             throw new IllegalArgumentException("capture takes one image at a time, got a batch of " + image.size(0));
         }
@@ -243,18 +253,19 @@ public final class ExplanationNetwork {
         try {
             Map<String, INDArray> acts = graph.feedForward(new INDArray[] {image.castTo(dataType)}, false, false);
             INDArray logits = acts.get(output);
+            double[] logit = logits.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
+            int targetClass = classOf.applyAsInt(logit.clone());
             if (targetClass < 0 || targetClass >= logits.size(1)) {
                 throw new IllegalArgumentException("class index " + targetClass + " out of range");
             }
             INDArray seed = Nd4j.zeros(logits.dataType(), logits.shape());
             seed.putScalar(0, targetClass, 1.0);
-            graph.backpropKeepingErrors(seed);
+            graph.backpropKeepingErrors(seed, vertex);
             INDArray a = acts.get(vertex);
             INDArray g = graph.getVertex(vertex).getEpsilon();
             if (g == null) {
                 throw new IllegalArgumentException("layer '" + vertex + "' does not influence the output");
             }
-            double[] logit = logits.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
             return LayerCapture.of(vertex, targetClass, logit, a, g);
         } finally {
             graph.clearLayersStates();
@@ -263,12 +274,49 @@ public final class ExplanationNetwork {
 
     /** Graph with access to the protected backward pass that keeps the vertices' errors afterwards. */
     static final class Graph extends ComputationGraph {
+        private final Map<String, int[]> skipCache = new HashMap<>();
+
         Graph(ComputationGraphConfiguration conf) {
             super(conf);
         }
 
-        void backpropKeepingErrors(INDArray outputError) {
-            calcBackpropGradients(false, false, outputError);
+        /**
+         * Backward pass from the output down to {@code target} only: every vertex that is not downstream of the
+         * target (the target itself, everything feeding it, parallel branches such as the ResNet50 one when the
+         * target is in the CNN branch) is wrapped as frozen for this call, so DL4J skips it. The errors reaching the
+         * target are unchanged; the work below it is not done.
+         */
+        void backpropKeepingErrors(INDArray outputError, String target) {
+            int[] skip = skipCache.computeIfAbsent(target, this::notDownstreamOf);
+            org.deeplearning4j.nn.graph.vertex.GraphVertex[] saved = vertices.clone();
+            try {
+                for (int i : skip) {
+                    vertices[i] = new FrozenVertex(saved[i]);
+                }
+                calcBackpropGradients(false, false, outputError);
+            } finally {
+                System.arraycopy(saved, 0, vertices, 0, saved.length);
+            }
+        }
+
+        private int[] notDownstreamOf(String target) {
+            boolean[] downstream = new boolean[vertices.length];
+            java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+            queue.add(getVertex(target).getVertexIndex());
+            while (!queue.isEmpty()) {
+                org.deeplearning4j.nn.graph.vertex.GraphVertex v = vertices[queue.poll()];
+                if (v.getOutputVertices() == null) {
+                    continue;
+                }
+                for (org.deeplearning4j.nn.graph.vertex.VertexIndices o : v.getOutputVertices()) {
+                    if (!downstream[o.getVertexIndex()]) {
+                        downstream[o.getVertexIndex()] = true;
+                        queue.add(o.getVertexIndex());
+                    }
+                }
+            }
+            return java.util.stream.IntStream.range(0, vertices.length)
+                    .filter(i -> !downstream[i] && !vertices[i].isInputVertex()).toArray();
         }
     }
 }

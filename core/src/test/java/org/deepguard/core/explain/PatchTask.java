@@ -63,8 +63,8 @@ public final class PatchTask {
         Nd4j.getRandom().setSeed(seed);
         ComputationGraph g = HybridNetwork.build(config(), new Adam(3e-3), null);
         Random r = new Random(seed);
-        int n = 32;
-        for (int step = 0; step < 120; step++) {
+        int n = 24;
+        for (int step = 0; step < 40; step++) {
             float[] x = new float[n * 3 * SIZE * SIZE];
             float[] y = new float[n * 2];
             for (int i = 0; i < n; i++) {
