@@ -23,9 +23,7 @@ class PointingGameTest {
 
     @BeforeAll
     static void train() {
-        long t0 = System.nanoTime();
         trained = PatchTask.train(5);
-        System.out.println("TIMING train ms " + (System.nanoTime() - t0) / 1e6);
         net = ExplanationNetwork.of(trained);
     }
 
