@@ -3,11 +3,17 @@ package org.deepguard.core.data;
 import org.deepguard.core.image.DecodedImage;
 import org.deepguard.core.image.ImageLoadException;
 import org.deepguard.core.image.ImageLoader;
+import org.deepguard.core.image.ImageProblem;
 import org.deepguard.core.io.Hashing;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,66 +21,184 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Turns a folder of labelled images into a manifest: finds the layout, decode-checks and hashes every file in
- * parallel, excludes unusable files and exact duplicates with a reason, and assigns splits when the layout has none.
- * Reads files only; never writes into the scanned folder.
+ * Turns a folder of labelled images into a manifest: finds the layout, decode-checks, hashes (SHA-256 and a
+ * perceptual hash) every file in parallel, excludes unusable files and exact duplicates with a reason code, groups
+ * near-duplicates so they stay in one split, and assigns splits when the layout has none. Reads files only; never
+ * writes into the scanned folder.
  *
- * <p>Layouts: ImageFolder ({@code real/}, {@code fake/}, label folder names configurable) and split folders
- * ({@code train|valid|val|test/real|fake}, as in the 140k Real and Fake Faces set).
+ * <p>Layouts: ImageFolder ({@code real/}, {@code fake/}; label folder names configurable), split folders
+ * ({@code train|valid|val|test/real|fake}, as in the 140k Real and Fake Faces set) and CNNDetection
+ * ({@code [train|val|test/][generator/][category/]0_real|1_fake}). The deepest folder naming a label wins, and any
+ * folder naming a split sets the split.
+ *
+ * <p>Memory is bounded by the thread count times the largest accepted image (file bytes plus decoded RGB pixels),
+ * plus about 300 bytes per file for the results; pixel buffers are never kept.
  */
 public final class DatasetScanner {
     /** Extensions considered images when walking; content is still sniffed. */
     public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff");
-    public static final String DUPLICATE = "duplicate";
-    public static final String CONFLICTING_LABELS = "conflicting_labels";
+    public static final String DUPLICATE = DatasetProblem.DUPLICATE.code();
+    public static final String CONFLICTING_LABELS = DatasetProblem.CONFLICTING_LABELS.code();
+    /** Extra manifest columns written by the scanner. */
+    public static final String FORMAT_COLUMN = "format";
+    public static final String COLOR_MODE_COLUMN = "color_mode";
+    public static final String BYTES_COLUMN = "bytes";
 
-    /** Label folder names; matching is case-insensitive. */
+    /**
+     * Scan settings.
+     *
+     * @param labelFolders    folder name (lower case) to label
+     * @param minSide         smaller images are excluded as too_small
+     * @param maxAspect       longer/shorter side above this is excluded as extreme_aspect
+     * @param limits          file-size and pixel-count limits checked before decoding (too_large)
+     * @param nearThreshold   Hamming distance (bits) linking two perceptual hashes; negative disables grouping
+     * @param dropNear        exclude all but one image per label of each near-duplicate cluster
+     * @param threads         decode threads
+     */
     public record Options(Map<String, Label> labelFolders, Splitter.Ratios ratios, long seed, int minSide,
-                          ImageLoader.Limits limits) {
-        public static Options defaults() {
-            Map<String, Label> names = new LinkedHashMap<>();
-            names.put("real", Label.REAL);
-            names.put("fake", Label.FAKE);
-            return new Options(names, Splitter.Ratios.DEFAULT, 42, 8, ImageLoader.Limits.DEFAULT);
+                          double maxAspect, ImageLoader.Limits limits, int nearThreshold, boolean dropNear,
+                          int threads) {
+        public Options {
+            labelFolders = Map.copyOf(labelFolders);
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1");
+            }
+            if (maxAspect < 1) {
+                throw new IllegalArgumentException("maximum aspect ratio must be at least 1");
+            }
         }
+
+        public static Options defaults() {
+            return new Options(defaultLabelFolders(), Splitter.Ratios.DEFAULT, 42, 8, 4.0, ImageLoader.Limits.DEFAULT,
+                    NearDuplicates.DEFAULT_THRESHOLD, false, Runtime.getRuntime().availableProcessors());
+        }
+
+        public Options withLabelFolders(Map<String, Label> m) {
+            return new Options(m, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, threads);
+        }
+
+        public Options withRatios(Splitter.Ratios r, long s) {
+            return new Options(labelFolders, r, s, minSide, maxAspect, limits, nearThreshold, dropNear, threads);
+        }
+
+        public Options withChecks(int minSide, double maxAspect, ImageLoader.Limits limits) {
+            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, threads);
+        }
+
+        public Options withNearDuplicates(int threshold, boolean drop) {
+            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, threshold, drop, threads);
+        }
+
+        public Options withThreads(int t) {
+            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, t);
+        }
+    }
+
+    /** real/fake, plus CNNDetection's 0_real/1_fake. */
+    public static Map<String, Label> defaultLabelFolders() {
+        Map<String, Label> names = new LinkedHashMap<>();
+        names.put("real", Label.REAL);
+        names.put("fake", Label.FAKE);
+        names.put("0_real", Label.REAL);
+        names.put("1_fake", Label.FAKE);
+        return names;
     }
 
     private DatasetScanner() {}
 
-    /** A found file before checking. */
-    record Found(Path file, Label label, Split split) {}
+    /** A found file before checking; {@code rel} is relative to the scanned root. */
+    public record Found(Path file, String rel, Label label, Split split) {}
 
     public static Manifest scan(Path root, Options options, IntConsumer progress) throws IOException {
+        return scan(root, options, null, progress);
+    }
+
+    /**
+     * Scans {@code root}. With a cache, files whose path, size and modification time match a cached entry are not
+     * read again, and every newly checked file is appended to it, so an interrupted scan resumes where it stopped.
+     */
+    public static Manifest scan(Path root, Options options, ScanCache cache, IntConsumer progress) throws IOException {
         if (!Files.isDirectory(root)) {
-            throw new IOException(root + ": not a directory");
+            throw new NoSuchFileException(root.toString(), null, "not a directory");
         }
         Path abs = root.toAbsolutePath().normalize();
         List<Found> found = findFiles(abs, options);
         if (found.isEmpty()) {
-            throw new IOException(root + ": no labelled images found (expected real/ and fake/ folders, or "
-                    + "train|valid|test/real|fake)");
+            throw new IOException(root + ": no labelled images found (expected real/ and fake/ folders, "
+                    + "train|valid|test/real|fake, or 0_real/1_fake)");
         }
-        Map<Path, ManifestEntry> checked = new ConcurrentHashMap<>();
-        found.parallelStream().forEach(f -> {
-            checked.put(f.file(), check(abs, f, options));
-            progress.accept(1);
-        });
-        List<ManifestEntry> rows = new ArrayList<>();
-        for (Found f : found) {
-            rows.add(checked.get(f.file()));
+        return build(found, abs, options, cache, progress);
+    }
+
+    /** Checks an explicit list of files (e.g. from a CSV listing) and builds the manifest. */
+    public static Manifest build(List<Found> found, Path baseDir, Options options, ScanCache cache,
+                                 IntConsumer progress) throws IOException {
+        List<FileFacts> facts = checkAll(found, options, cache, progress);
+        List<ManifestEntry> rows = new ArrayList<>(found.size());
+        for (int i = 0; i < found.size(); i++) {
+            rows.add(toEntry(found.get(i), facts.get(i), options));
         }
         rows = markDuplicates(rows);
+        if (options.nearThreshold() >= 0) {
+            rows = NearDuplicates.group(rows, options.nearThreshold());
+            if (options.dropNear()) {
+                rows = NearDuplicates.dropNearDuplicates(rows);
+            }
+        }
         boolean hasSplits = found.stream().anyMatch(f -> f.split() != Split.NONE);
         if (!hasSplits) {
             rows = Splitter.assign(rows, options.ratios(), options.seed());
         }
-        return new Manifest(rows, abs);
+        return new Manifest(rows, baseDir);
+    }
+
+    /** Usable rows that have no perceptual hash yet (e.g. a hand-written manifest). */
+    public static int missingHashes(Manifest manifest) {
+        return (int) manifest.entries().stream().filter(DatasetScanner::needsHash).count();
+    }
+
+    private static boolean needsHash(ManifestEntry e) {
+        String ph = e.extra().get(NearDuplicates.PHASH_COLUMN);
+        return e.isUsable() && (ph == null || ph.isEmpty());
+    }
+
+    /**
+     * Fills content hash, size, format, colour mode and perceptual hash for usable rows that lack a perceptual hash,
+     * by reading their files (read-only). A file that cannot be decoded becomes excluded with its reason code; the
+     * row's label, split, group and other columns are kept.
+     */
+    public static Manifest fillHashes(Manifest manifest, Options options, IntConsumer progress) throws IOException {
+        List<ManifestEntry> rows = manifest.entries();
+        List<Integer> todo = new ArrayList<>();
+        List<Found> found = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            ManifestEntry e = rows.get(i);
+            if (needsHash(e)) {
+                todo.add(i);
+                found.add(new Found(manifest.resolve(e), e.path(), e.label(), e.split()));
+            }
+        }
+        if (todo.isEmpty()) {
+            return manifest;
+        }
+        List<FileFacts> facts = checkAll(found, options, null, progress);
+        List<ManifestEntry> out = new ArrayList<>(rows);
+        for (int k = 0; k < todo.size(); k++) {
+            ManifestEntry old = rows.get(todo.get(k));
+            ManifestEntry fresh = toEntry(found.get(k), facts.get(k), options);
+            Map<String, String> extra = new LinkedHashMap<>(old.extra());
+            extra.putAll(fresh.extra());
+            out.set(todo.get(k), new ManifestEntry(old.path(), old.label(), old.split(), fresh.sha256(),
+                    fresh.width(), fresh.height(), fresh.status(), fresh.reason(), old.group(), extra));
+        }
+        return manifest.withEntries(out);
     }
 
     /** Total candidate files, for sizing a progress bar before {@link #scan}. */
@@ -82,12 +206,11 @@ public final class DatasetScanner {
         return findFiles(root.toAbsolutePath().normalize(), options).size();
     }
 
-    static List<Found> findFiles(Path root, Options options) throws IOException {
+    public static List<Found> findFiles(Path root, Options options) throws IOException {
         List<Found> out = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-                String ext = extension(p);
-                if (!EXTENSIONS.contains(ext)) {
+                if (!EXTENSIONS.contains(extension(p))) {
                     continue;
                 }
                 Path rel = root.relativize(p);
@@ -99,46 +222,153 @@ public final class DatasetScanner {
                     if (l != null) {
                         label = l;
                     }
-                    try {
-                        Split s = Split.parse(part);
-                        if (s != Split.NONE) {
-                            split = s;
-                        }
-                    } catch (IllegalArgumentException ignored) {
-                        // not a split folder
+                    Split s = splitFolder(part);
+                    if (s != Split.NONE) {
+                        split = s;
                     }
                 }
                 if (label != null) {
-                    out.add(new Found(p, label, split));
+                    out.add(new Found(p, portable(rel), label, split));
                 }
             }
         }
         return out;
     }
 
-    static ManifestEntry check(Path root, Found f, Options options) {
-        String rel = root.relativize(f.file()).toString();
-        ManifestEntry base = new ManifestEntry(rel, f.label(), f.split(), "", 0, 0, ManifestEntry.Status.OK, "",
-                "", Map.of());
-        String sha = "";
+    private static Split splitFolder(String name) {
         try {
-            sha = Hashing.sha256(f.file());
-            DecodedImage img = ImageLoader.load(f.file(), options.limits());
-            ManifestEntry ok = new ManifestEntry(rel, f.label(), f.split(), sha, img.width(), img.height(),
-                    ManifestEntry.Status.OK, "", "", Map.of());
-            if (Math.min(img.width(), img.height()) < options.minSide()) {
-                return ok.excluded("too_small");
-            }
-            return ok;
-        } catch (ImageLoadException e) {
-            return new ManifestEntry(rel, f.label(), f.split(), sha, 0, 0, ManifestEntry.Status.EXCLUDED,
-                    e.problem().code(), "", Map.of());
-        } catch (IOException e) {
-            return base.excluded("unreadable");
+            return Split.parse(name);
+        } catch (IllegalArgumentException e) {
+            return Split.NONE;
         }
     }
 
-    /** Keeps the first file of each content hash; later copies are excluded, and a hash with two labels is. */
+    private static List<FileFacts> checkAll(List<Found> found, Options options, ScanCache cache,
+                                            IntConsumer progress) throws IOException {
+        FileFacts[] out = new FileFacts[found.size()];
+        ForkJoinPool pool = new ForkJoinPool(options.threads());
+        try {
+            pool.submit(() -> java.util.stream.IntStream.range(0, found.size()).parallel().forEach(i -> {
+                Found f = found.get(i);
+                FileFacts facts = null;
+                long[] stat = stat(f.file());
+                if (cache != null && stat != null) {
+                    facts = cache.lookup(f.rel(), stat[0], stat[1]);
+                }
+                if (facts == null) {
+                    facts = inspect(f.file(), f.rel(), stat, options.limits());
+                    if (cache != null && stat != null) {
+                        try {
+                            cache.record(facts);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                }
+                out[i] = facts;
+                progress.accept(1);
+            })).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("scan interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException("scan failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+            if (cache != null) {
+                cache.flush();
+            }
+        }
+        return List.of(out);
+    }
+
+    private static long[] stat(Path file) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new long[] {a.size(), a.lastModifiedTime().toMillis()};
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Reads one file once: SHA-256 of its bytes, safe decode (sniffing, size and pixel limits before any pixel is
+     * allocated, truncation), and the perceptual hash of the decoded pixels.
+     */
+    public static FileFacts inspect(Path file, String rel, long[] stat, ImageLoader.Limits limits) {
+        long size = stat == null ? -1 : stat[0];
+        long mtime = stat == null ? 0 : stat[1];
+        if (stat == null) {
+            return failed(rel, size, mtime, "", Files.exists(file) ? ImageProblem.UNREADABLE : ImageProblem.MISSING);
+        }
+        if (size == 0) {
+            return failed(rel, size, mtime, "", ImageProblem.EMPTY);
+        }
+        if (size > limits.maxFileBytes()) {
+            // Hash by streaming: a huge file is never held in memory.
+            String sha = "";
+            try {
+                sha = Hashing.sha256(file);
+            } catch (IOException ignored) {
+                // the reason below already says the file is unusable
+            }
+            return failed(rel, size, mtime, sha, ImageProblem.TOO_LARGE);
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readAllBytes();
+        } catch (NoSuchFileException e) {
+            return failed(rel, size, mtime, "", ImageProblem.MISSING);
+        } catch (AccessDeniedException e) {
+            return failed(rel, size, mtime, "", ImageProblem.UNREADABLE);
+        } catch (IOException e) {
+            return failed(rel, size, mtime, "", ImageProblem.UNREADABLE);
+        }
+        String sha = Hashing.sha256(bytes);
+        try {
+            DecodedImage img = ImageLoader.decode(bytes, rel, limits);
+            return new FileFacts(rel, bytes.length, mtime, sha, img.width(), img.height(),
+                    img.format().name().toLowerCase(Locale.ROOT), img.colorMode(),
+                    PerceptualHash.hex(PerceptualHash.of(img.rgb())), "");
+        } catch (ImageLoadException e) {
+            return failed(rel, bytes.length, mtime, sha, e.problem());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // A decoder bug on hostile input must not stop a 100k-file scan.
+            return failed(rel, bytes.length, mtime, sha, ImageProblem.CORRUPT);
+        }
+    }
+
+    private static FileFacts failed(String rel, long size, long mtime, String sha, ImageProblem problem) {
+        return new FileFacts(rel, size, mtime, sha, 0, 0, "", "", "", problem.code());
+    }
+
+    /** Applies the option-dependent checks (minimum side, aspect ratio) to cached or fresh facts. */
+    static ManifestEntry toEntry(Found f, FileFacts facts, Options options) {
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put(FORMAT_COLUMN, facts.format());
+        extra.put(COLOR_MODE_COLUMN, facts.colorMode());
+        extra.put(BYTES_COLUMN, facts.size() < 0 ? "" : Long.toString(facts.size()));
+        extra.put(NearDuplicates.PHASH_COLUMN, facts.phash());
+        String reason = "";
+        if (!facts.decoded()) {
+            reason = facts.problem();
+        } else if (Math.min(facts.width(), facts.height()) < options.minSide()) {
+            reason = ImageProblem.TOO_SMALL.code();
+        } else if ((double) Math.max(facts.width(), facts.height()) / Math.min(facts.width(), facts.height())
+                > options.maxAspect()) {
+            reason = ImageProblem.EXTREME_ASPECT.code();
+        }
+        return new ManifestEntry(f.rel(), f.label(), f.split(), facts.sha256(), facts.width(), facts.height(),
+                reason.isEmpty() ? ManifestEntry.Status.OK : ManifestEntry.Status.EXCLUDED, reason, "", extra);
+    }
+
+    /**
+     * Keeps the first file of each content hash; later copies are excluded as duplicate. Every copy of a hash that
+     * appears under both labels is excluded as conflicting_labels: no label can be trusted for it.
+     */
     static List<ManifestEntry> markDuplicates(List<ManifestEntry> rows) {
         Map<String, Set<Label>> labelsByHash = rows.stream().filter(r -> r.isUsable() && !r.sha256().isEmpty())
                 .collect(Collectors.groupingBy(ManifestEntry::sha256,
@@ -157,6 +387,11 @@ public final class DatasetScanner {
             }
         }
         return out;
+    }
+
+    /** Forward slashes on every platform, so manifests travel between machines. */
+    static String portable(Path rel) {
+        return rel.toString().replace('\\', '/');
     }
 
     private static String extension(Path p) {

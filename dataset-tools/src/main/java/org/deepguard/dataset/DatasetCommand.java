@@ -1,0 +1,29 @@
+package org.deepguard.dataset;
+
+import org.deepguard.cli.BaseCommand;
+import org.deepguard.cli.Cli;
+import org.deepguard.cli.ExitCode;
+import picocli.CommandLine;
+
+/** The {@code dataset} command: scan, split, report, balance, export, and the synthetic sample. */
+@CommandLine.Command(name = "dataset",
+        description = "Build and audit a dataset manifest: find broken files, duplicates and near-duplicates, "
+                + "make leak-free splits, balance, export. Never modifies the source images.",
+        subcommands = {ScanCommand.class, SplitCommand.class, ReportCommand.class, BalanceCommand.class,
+                ExportCommand.class, SampleCommand.class},
+        footer = {"", "Examples:",
+                "  dataset sample demo/data --per-class 48 --size 64",
+                "  dataset scan ~/data/real_vs_fake -o data/manifest.csv",
+                "  dataset report data/manifest.csv -o data/report",
+                "  dataset split data/manifest.csv -o data/manifest-resplit.csv --resplit"})
+public class DatasetCommand extends BaseCommand {
+    public static void main(String[] args) {
+        Cli.main(new DatasetCommand(), args);
+    }
+
+    @Override
+    protected int run() {
+        spec.commandLine().usage(err());
+        return ExitCode.USAGE;
+    }
+}
