@@ -103,9 +103,11 @@ public final class PerceptualHash {
         double[] ac = Arrays.copyOfRange(low, 1, low.length);
         Arrays.sort(ac);
         double median = (ac[ac.length / 2 - 1] + ac[ac.length / 2]) / 2;
+        // Rounding noise on coefficients that are zero in exact arithmetic must not decide bits.
+        double eps = 1e-9 * Math.max(Math.abs(ac[0]), Math.abs(ac[ac.length - 1]));
         long hash = 0;
         for (int i = 0; i < low.length; i++) {
-            if (low[i] > median) {
+            if (low[i] > median + eps) {
                 hash |= 1L << (63 - i);
             }
         }
