@@ -6,6 +6,7 @@ import org.deepguard.cli.ExitCode;
 import org.deepguard.cli.Progress;
 import org.deepguard.core.data.DatasetReport;
 import org.deepguard.core.data.DatasetScanner;
+import org.deepguard.core.data.Label;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.data.NearDuplicates;
 import org.deepguard.core.data.ScanCache;
@@ -32,6 +33,8 @@ import java.util.List;
                 "  dataset scan demo/data -o demo/manifest.csv",
                 "  dataset scan ~/real_vs_fake/real-vs-fake -o data/manifest.csv --min-side 64",
                 "  dataset scan ~/faces -o m.csv --label fake=fake,ai,generated --label real=real,authentic",
+                "  dataset scan ~/real_vs_fake/real-vs-fake -o m.csv --listing ~/real_vs_fake/train.csv "
+                        + "--listing ~/real_vs_fake/valid.csv --listing ~/real_vs_fake/test.csv --one-means real",
                 "  dataset scan ~/CNNDetection -o m.csv --ratios 0.8,0.1,0.1 --seed 7 --drop-near-duplicates"})
 public class ScanCommand extends BaseCommand {
     @CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Folder of labelled images.")
@@ -87,6 +90,17 @@ public class ScanCommand extends BaseCommand {
     @CommandLine.Option(names = "--no-cache", description = "Neither read nor write the resume journal.")
     boolean noCache;
 
+    @CommandLine.Option(names = "--listing", paramLabel = "CSV",
+            description = "Scan the files a CSV lists (paths relative to DIR; columns path, label or label_str, "
+                    + "optional split) instead of walking DIR; repeatable, e.g. the 140k set's train.csv, "
+                    + "valid.csv, test.csv.")
+    List<Path> listings = new ArrayList<>();
+
+    @CommandLine.Option(names = "--one-means", defaultValue = "fake", paramLabel = "LABEL",
+            description = "What label 1 means in a listing's numeric label column (the 140k Real and Fake Faces "
+                    + "CSVs: real; default: ${DEFAULT-VALUE}).")
+    String oneMeans;
+
     @CommandLine.Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
 
@@ -111,7 +125,20 @@ public class ScanCommand extends BaseCommand {
             options = options.withThreads(threads);
         }
         Path root = dir.toAbsolutePath().normalize();
-        List<DatasetScanner.Found> found = DatasetScanner.findFiles(root, options);
+        List<DatasetScanner.Found> found = new ArrayList<>();
+        if (listings.isEmpty()) {
+            found.addAll(DatasetScanner.findFiles(root, options));
+        } else {
+            Label one;
+            try {
+                one = Label.parse(oneMeans);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCode.USAGE, "--one-means: " + e.getMessage());
+            }
+            for (Path listing : listings) {
+                found.addAll(DatasetScanner.fromListing(listing, root, one));
+            }
+        }
         if (found.isEmpty()) {
             throw new CliException(ExitCode.INPUT, dir + ": no labelled images found (expected real/ and fake/ "
                     + "folders, train|valid|test/real|fake, or 0_real/1_fake; see --label)");

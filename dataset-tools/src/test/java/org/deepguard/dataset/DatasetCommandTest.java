@@ -224,4 +224,32 @@ class DatasetCommandTest {
         assertEquals(0, run("scan", data.toString(), "-o", manifest.toString(), "-q", "--no-cache"));
         assertFalse(lastOut.contains("resume journal"), lastOut);
     }
+
+    @Test
+    void scanFromThe140kListingsWhereOneMeansReal() throws Exception {
+        Path top = tmp.resolve("real_vs_fake");
+        Path data = top.resolve("real-vs-fake");
+        TestImages.png(data.resolve("train/real/1.jpg"), TestImages.texture(32, 1));
+        TestImages.png(data.resolve("train/fake/2.jpg"), TestImages.texture(32, 2));
+        TestImages.png(data.resolve("valid/real/3.jpg"), TestImages.texture(32, 3));
+        Files.writeString(top.resolve("train.csv"), ",original_path,id,label,label_str,path\n"
+                + "0,/x/1.jpg,1,1,real,train/real/1.jpg\n1,/x/2.jpg,2,0,fake,train/fake/2.jpg\n"
+                + "2,/x/9.jpg,9,0,fake,train/fake/9.jpg\n");
+        Files.writeString(top.resolve("valid.csv"), "path,label\nvalid/real/3.jpg,1\n");
+        Path manifest = tmp.resolve("m.csv");
+        assertEquals(0, run("scan", data.toString(), "-o", manifest.toString(), "--min-side", "8", "-q",
+                "--listing", top.resolve("train.csv").toString(), "--listing", top.resolve("valid.csv").toString(),
+                "--one-means", "real"), lastErr);
+        Manifest m = Manifest.read(manifest);
+        assertEquals(4, m.entries().size());
+        assertEquals("real", row(m, "1.jpg").label().code());
+        assertEquals("fake", row(m, "2.jpg").label().code());
+        assertEquals("missing", row(m, "9.jpg").reason());
+        assertEquals(Split.VAL, row(m, "3.jpg").split());
+        assertEquals("real", row(m, "3.jpg").label().code()); // numeric 1 under --one-means real
+        Files.writeString(top.resolve("bad.csv"), "file,kind\na.jpg,x\n");
+        assertEquals(ExitCode.INPUT, run("scan", data.toString(), "-o", manifest.toString(), "-q",
+                "--listing", top.resolve("bad.csv").toString()));
+        assertTrue(lastErr.contains("needs a path"), lastErr);
+    }
 }

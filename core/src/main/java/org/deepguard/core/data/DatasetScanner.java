@@ -235,6 +235,54 @@ public final class DatasetScanner {
         return out;
     }
 
+    /**
+     * Files named by a CSV listing, resolved against {@code root}. Columns: {@code path} (or {@code filename}), and
+     * {@code label_str} or {@code label} (real/fake, or 0/1 where {@code oneMeans} says what 1 is: the 140k Real
+     * and Fake Faces CSVs use 1 = real); an optional {@code split} column, else the path's folders, else the listing's
+     * own name (train.csv, valid.csv, test.csv) give the split.
+     */
+    public static List<Found> fromListing(Path csv, Path root, Label oneMeans) throws IOException, ManifestException {
+        List<Found> out = new ArrayList<>();
+        Split fileSplit = splitFolder(csv.getFileName().toString().replaceFirst("\\.[^.]*$", "")
+                .toLowerCase(Locale.ROOT));
+        try (var reader = Files.newBufferedReader(csv);
+             // pandas writes its index as a nameless first column (the 140k CSVs have one)
+             var parser = org.apache.commons.csv.CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
+                     .setAllowMissingColumnNames(true).setIgnoreSurroundingSpaces(true).build().parse(reader)) {
+            List<String> header = parser.getHeaderNames();
+            String pathCol = header.contains("path") ? "path" : header.contains("filename") ? "filename" : null;
+            String labelCol = header.contains("label_str") ? "label_str" : header.contains("label") ? "label" : null;
+            if (pathCol == null || labelCol == null) {
+                throw new ManifestException(csv + ": a listing needs a path (or filename) and a label (or label_str) "
+                        + "column, found " + header);
+            }
+            for (var r : parser) {
+                String p = r.get(pathCol);
+                String l = r.get(labelCol).trim();
+                Label label;
+                try {
+                    label = l.equals("1") ? oneMeans : l.equals("0") ? other(oneMeans) : Label.parse(l);
+                } catch (IllegalArgumentException e) {
+                    throw new ManifestException(csv + ":" + parser.getCurrentLineNumber() + ": " + e.getMessage());
+                }
+                Path file = root.resolve(p).normalize();
+                String rel = portable(root.relativize(file));
+                Split split = header.contains("split") ? Split.parse(r.get("split")) : Split.NONE;
+                for (int i = 0; split == Split.NONE && i < Path.of(rel).getNameCount() - 1; i++) {
+                    split = splitFolder(Path.of(rel).getName(i).toString().toLowerCase(Locale.ROOT));
+                }
+                out.add(new Found(file, rel, label, split == Split.NONE ? fileSplit : split));
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ManifestException(csv + ": cannot parse listing (" + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+
+    private static Label other(Label l) {
+        return l == Label.REAL ? Label.FAKE : Label.REAL;
+    }
+
     private static Split splitFolder(String name) {
         try {
             return Split.parse(name);
