@@ -49,7 +49,8 @@ public final class PerceptualHash {
     static double[] luminanceGrid(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
-        double[] sum = new double[N * N];
+        // Integer luma x 1000 (ITU-R BT.601, as PIL's convert("L")): exact sums, no per-pixel floating point.
+        long[] sum = new long[N * N];
         int[] count = new int[N * N];
         int[] cellX = new int[w];
         for (int x = 0; x < w; x++) {
@@ -62,20 +63,19 @@ public final class PerceptualHash {
             int cy = (int) ((long) y * N / h) * N;
             for (int x = 0; x < w; x++) {
                 int rgb = px[offset + x];
-                // ITU-R BT.601 luma, as PIL's convert("L").
-                double luma = 0.299 * ((rgb >> 16) & 0xFF) + 0.587 * ((rgb >> 8) & 0xFF) + 0.114 * (rgb & 0xFF);
                 int c = cy + cellX[x];
-                sum[c] += luma;
+                sum[c] += 299 * ((rgb >> 16) & 0xFF) + 587 * ((rgb >> 8) & 0xFF) + 114 * (rgb & 0xFF);
                 count[c]++;
             }
         }
-        for (int i = 0; i < sum.length; i++) {
-            sum[i] = count[i] == 0 ? 0 : sum[i] / count[i];
+        double[] grid = new double[N * N];
+        for (int i = 0; i < grid.length; i++) {
+            grid[i] = count[i] == 0 ? 0 : sum[i] / (1000.0 * count[i]);
         }
         if (w < N || h < N) {
-            fillEmptyCells(sum, count, w, h);
+            fillEmptyCells(grid, count, w, h);
         }
-        return sum;
+        return grid;
     }
 
     static long fromGrid(double[] grid) {

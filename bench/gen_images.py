@@ -1,0 +1,34 @@
+"""Writes N labelled benchmark images (ImageFolder: real/, fake/), sides 64-1024 px, about half JPEG and half PNG.
+
+Content is smooth random colour fields (low-resolution noise enlarged bicubically) so files have realistic sizes;
+a fixed seed makes every run write the same files."""
+import os
+import sys
+
+import numpy as np
+from PIL import Image
+
+
+def main(out_dir, n, seed=1):
+    rng = np.random.default_rng(seed)
+    for label in ("real", "fake"):
+        os.makedirs(os.path.join(out_dir, label), exist_ok=True)
+    for i in range(n):
+        label = "real" if i % 2 == 0 else "fake"
+        w = int(rng.integers(64, 1025))
+        h = int(np.clip(w * rng.uniform(0.75, 1.33), 64, 1024))
+        small = rng.integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+        img = Image.fromarray(small, "RGB").resize((w, h), Image.BICUBIC)
+        # a little fine texture so JPEG/PNG sizes resemble photos
+        noise = rng.integers(-8, 9, size=(h, w, 3), dtype=np.int16)
+        arr = np.clip(np.asarray(img, dtype=np.int16) + noise, 0, 255).astype(np.uint8)
+        img = Image.fromarray(arr, "RGB")
+        name = os.path.join(out_dir, label, "img_%06d" % i)
+        if rng.random() < 0.5:
+            img.save(name + ".jpg", quality=90)
+        else:
+            img.save(name + ".png", compress_level=6)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
