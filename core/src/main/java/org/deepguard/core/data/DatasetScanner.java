@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Turns a folder of labelled images into a manifest: finds the layout, decode-checks, hashes (SHA-256 and a
@@ -208,28 +207,23 @@ public final class DatasetScanner {
 
     public static List<Found> findFiles(Path root, Options options) throws IOException {
         List<Found> out = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-                if (!EXTENSIONS.contains(extension(p))) {
-                    continue;
+        for (Path p : imageFiles(root)) {
+            Path rel = root.relativize(p);
+            Label label = null;
+            Split split = Split.NONE;
+            for (int i = 0; i < rel.getNameCount() - 1; i++) {
+                String part = rel.getName(i).toString().toLowerCase(Locale.ROOT);
+                Label l = options.labelFolders().get(part);
+                if (l != null) {
+                    label = l;
                 }
-                Path rel = root.relativize(p);
-                Label label = null;
-                Split split = Split.NONE;
-                for (int i = 0; i < rel.getNameCount() - 1; i++) {
-                    String part = rel.getName(i).toString().toLowerCase(Locale.ROOT);
-                    Label l = options.labelFolders().get(part);
-                    if (l != null) {
-                        label = l;
-                    }
-                    Split s = splitFolder(part);
-                    if (s != Split.NONE) {
-                        split = s;
-                    }
+                Split s = splitFolder(part);
+                if (s != Split.NONE) {
+                    split = s;
                 }
-                if (label != null) {
-                    out.add(new Found(p, portable(rel), label, split));
-                }
+            }
+            if (label != null) {
+                out.add(new Found(p, portable(rel), label, split));
             }
         }
         return out;
@@ -281,6 +275,31 @@ public final class DatasetScanner {
 
     private static Label other(Label l) {
         return l == Label.REAL ? Label.FAKE : Label.REAL;
+    }
+
+    /**
+     * Image files under root, sorted. Symbolic links are followed (datasets are often linked in from a big disk);
+     * a link loop or an unreadable folder is skipped rather than ending the scan.
+     */
+    private static List<Path> imageFiles(Path root) throws IOException {
+        List<Path> files = new ArrayList<>();
+        Files.walkFileTree(root, Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        if (attrs.isRegularFile() && EXTENSIONS.contains(extension(file))) {
+                            files.add(file);
+                        }
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                });
+        files.sort(null);
+        return files;
     }
 
     private static Split splitFolder(String name) {

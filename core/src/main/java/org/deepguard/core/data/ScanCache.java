@@ -30,6 +30,7 @@ public final class ScanCache implements AutoCloseable {
     private BufferedWriter writer;
     private int pending;
     private int reused;
+    private Thread hook;
 
     private ScanCache(Path file) {
         this.file = file;
@@ -66,6 +67,15 @@ public final class ScanCache implements AutoCloseable {
             cache.writer.newLine();
             cache.writer.flush();
         }
+        // Ctrl-C ends the JVM without closing us: flush what is buffered so those files are not checked again.
+        cache.hook = new Thread(() -> {
+            try {
+                cache.flush();
+            } catch (IOException | RuntimeException ignored) {
+                // best effort while the JVM stops
+            }
+        }, "scan-cache-flush");
+        Runtime.getRuntime().addShutdownHook(cache.hook);
         return cache;
     }
 
@@ -113,6 +123,11 @@ public final class ScanCache implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs anyway
+        }
         writer.close();
     }
 }

@@ -162,4 +162,17 @@ class DatasetScannerTest {
         assertEquals(4, a.entries().stream().filter(e -> e.split() == Split.VAL).count());
         assertEquals(2, a.entries().stream().filter(e -> e.split() == Split.TEST).count());
     }
+
+    @Test
+    void followsSymbolicLinksToTheRootAndToFoldersAndSurvivesLoops() throws Exception {
+        Path store = tmp.resolve("store");
+        TestImages.png(store.resolve("reals/a.png"), TestImages.texture(32, 1));
+        TestImages.png(tmp.resolve("ds/fake/b.png"), TestImages.texture(32, 2));
+        Files.createSymbolicLink(tmp.resolve("ds/real"), store.resolve("reals"));
+        Files.createSymbolicLink(store.resolve("reals/loop"), store.resolve("reals"));
+        Path linkedRoot = Files.createSymbolicLink(tmp.resolve("linked"), tmp.resolve("ds"));
+        Manifest m = DatasetScanner.scan(linkedRoot, DatasetScanner.Options.defaults(), n -> {});
+        assertEquals(java.util.List.of("fake/b.png", "real/a.png"),
+                m.entries().stream().map(ManifestEntry::path).sorted().toList());
+    }
 }
