@@ -20,7 +20,8 @@ import java.nio.file.Path;
         footer = {"", "Examples:",
                 "  dataset balance data/manifest.csv -o data/balanced.csv --mode under --seed 1",
                 "  dataset balance data/manifest.csv -o data/over.csv --mode over --splits train",
-                "  dataset balance data/manifest.csv -o data/weighted.csv --mode weights"})
+                "  dataset balance data/manifest.csv -o data/weighted.csv --mode weights",
+                "", DatasetCommand.EXIT_CODES})
 public class BalanceCommand extends BaseCommand {
     @CommandLine.Parameters(index = "0", paramLabel = "MANIFEST", description = "Manifest CSV.")
     Path manifest;

@@ -15,8 +15,12 @@ import picocli.CommandLine;
                 "  dataset sample demo/data --per-class 48 --size 64",
                 "  dataset scan ~/data/real_vs_fake -o data/manifest.csv",
                 "  dataset report data/manifest.csv -o data/report",
-                "  dataset split data/manifest.csv -o data/manifest-resplit.csv --resplit"})
+                "  dataset split data/manifest.csv -o data/manifest-resplit.csv --resplit",
+                "", DatasetCommand.EXIT_CODES})
 public class DatasetCommand extends BaseCommand {
+    static final String EXIT_CODES = "Exit codes: 0 ok, 1 leaks remain (split) or some exports failed, 2 usage, "
+            + "4 input unusable, 5 output not written, 70 internal. Excluded images do not change the exit code.";
+
     public static void main(String[] args) {
         Cli.main(new DatasetCommand(), args);
     }

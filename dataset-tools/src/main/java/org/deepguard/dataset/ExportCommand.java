@@ -20,7 +20,8 @@ import java.nio.file.Path;
                         + "no face detector ships with the toolkit yet."},
         footer = {"", "Examples:",
                 "  dataset export data/manifest.csv -o data/export128 --size 128",
-                "  dataset export data/manifest.csv -o data/jpg256 --size 256 --policy pad --format jpg --quality 0.9"})
+                "  dataset export data/manifest.csv -o data/jpg256 --size 256 --policy pad --format jpg --quality 0.9",
+                "", DatasetCommand.EXIT_CODES})
 public class ExportCommand extends BaseCommand {
     @CommandLine.Parameters(index = "0", paramLabel = "MANIFEST", description = "Manifest CSV.")
     Path manifest;

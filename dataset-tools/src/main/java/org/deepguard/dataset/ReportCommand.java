@@ -24,7 +24,8 @@ import java.util.Map;
                 "Writes report.txt, report.json and PNG bar charts into DIR. Source images are only read."},
         footer = {"", "Examples:",
                 "  dataset report demo/manifest.csv -o demo/report",
-                "  dataset report data/manifest.csv -o data/report --no-charts --near-threshold 6"})
+                "  dataset report data/manifest.csv -o data/report --no-charts --near-threshold 6",
+                "", DatasetCommand.EXIT_CODES})
 public class ReportCommand extends BaseCommand {
     static final List<String> CHARTS = List.of("counts", "excluded", "format", "color_mode", "min_side", "file_size");
 

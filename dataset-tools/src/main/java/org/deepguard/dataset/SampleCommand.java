@@ -13,7 +13,8 @@ import java.nio.file.Path;
                 + "textures enlarged by a transposed convolution (GAN-like checkerboard) as 'fake'.",
                 "It only shows the pipeline end to end; it says nothing about real deepfakes."},
         footer = {"", "Examples:", "  dataset sample demo/data --per-class 48 --size 64",
-                "  dataset sample /tmp/s --per-class 8 --size 32 --seed 3"})
+                "  dataset sample /tmp/s --per-class 8 --size 32 --seed 3",
+                "", DatasetCommand.EXIT_CODES})
 public class SampleCommand extends BaseCommand {
     @CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Output folder (real/ and fake/ inside).")
     Path dir;

@@ -35,7 +35,8 @@ import java.util.List;
                 "  dataset scan ~/faces -o m.csv --label fake=fake,ai,generated --label real=real,authentic",
                 "  dataset scan ~/real_vs_fake/real-vs-fake -o m.csv --listing ~/real_vs_fake/train.csv "
                         + "--listing ~/real_vs_fake/valid.csv --listing ~/real_vs_fake/test.csv --one-means real",
-                "  dataset scan ~/CNNDetection -o m.csv --ratios 0.8,0.1,0.1 --seed 7 --drop-near-duplicates"})
+                "  dataset scan ~/CNNDetection -o m.csv --ratios 0.8,0.1,0.1 --seed 7 --drop-near-duplicates",
+                "", DatasetCommand.EXIT_CODES})
 public class ScanCommand extends BaseCommand {
     @CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Folder of labelled images.")
     Path dir;
@@ -157,10 +158,30 @@ public class ScanCommand extends BaseCommand {
             }
         }
         manifest.write(output);
+        listExcluded(manifest);
         DatasetReport report = DatasetReport.of(manifest.entries());
         Summary.print(out(), report, json, "scanned " + found.size() + " files"
                 + (cache != null && cache.reused() > 0 ? " (" + cache.reused() + " from the resume journal)" : ""),
                 output);
         return ExitCode.OK;
+    }
+
+    /** One line per excluded file on stderr (the first 20, or all with --verbose); the manifest has them all. */
+    private void listExcluded(Manifest manifest) {
+        int limit = verbose() ? Integer.MAX_VALUE : 20;
+        int shown = 0;
+        int total = 0;
+        for (var e : manifest.entries()) {
+            if (!e.isUsable()) {
+                total++;
+                if (shown < limit) {
+                    info("excluded: " + e.path() + ": " + e.reason());
+                    shown++;
+                }
+            }
+        }
+        if (total > shown) {
+            info("... and " + (total - shown) + " more excluded files (see the manifest, or rerun with --verbose)");
+        }
     }
 }

@@ -24,7 +24,8 @@ import java.util.List;
         footer = {"", "Examples:",
                 "  dataset split data/manifest.csv --check",
                 "  dataset split data/manifest.csv -o data/manifest-fixed.csv",
-                "  dataset split data/manifest.csv -o data/resplit.csv --resplit --ratios 0.8,0.1,0.1 --seed 1"})
+                "  dataset split data/manifest.csv -o data/resplit.csv --resplit --ratios 0.8,0.1,0.1 --seed 1",
+                "", DatasetCommand.EXIT_CODES})
 public class SplitCommand extends BaseCommand {
     @CommandLine.Mixin
     ManifestInput input = new ManifestInput();

@@ -151,10 +151,8 @@ public final class DatasetScanner {
                 rows = NearDuplicates.dropNearDuplicates(rows);
             }
         }
-        boolean hasSplits = found.stream().anyMatch(f -> f.split() != Split.NONE);
-        if (!hasSplits) {
-            rows = Splitter.assign(rows, options.ratios(), options.seed());
-        }
+        // Rows whose folders named a split keep it; the others (all of them in an ImageFolder layout) are split here.
+        rows = Splitter.assign(rows, options.ratios(), options.seed());
         return new Manifest(rows, baseDir);
     }
 
@@ -402,9 +400,12 @@ public final class DatasetScanner {
                     PerceptualHash.hex(PerceptualHash.of(img.rgb())), "");
         } catch (ImageLoadException e) {
             return failed(rel, bytes.length, mtime, sha, e.problem());
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (RuntimeException e) {
             // A decoder bug on hostile input must not stop a 100k-file scan.
             return failed(rel, bytes.length, mtime, sha, ImageProblem.CORRUPT);
+        } catch (OutOfMemoryError e) {
+            // Within the pixel limit but still more than this heap holds: refuse the file, keep scanning.
+            return failed(rel, bytes.length, mtime, sha, ImageProblem.TOO_LARGE);
         }
     }
 
