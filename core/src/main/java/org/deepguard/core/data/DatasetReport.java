@@ -102,7 +102,7 @@ public record DatasetReport(int total, int usable, int excluded,
     /** bucket -> label -> count, buckets sorted. */
     private static Map<String, Map<String, Integer>> histogram(List<ManifestEntry> rows,
                                                                Function<ManifestEntry, String> bucket) {
-        Map<String, Map<String, Integer>> h = new TreeMap<>();
+        Map<String, Map<String, Integer>> h = new TreeMap<>(DatasetReport::compareBuckets);
         for (ManifestEntry e : rows) {
             h.computeIfAbsent(bucket.apply(e), k -> labelMap()).merge(e.label().code(), 1, Integer::sum);
         }
@@ -127,13 +127,34 @@ public record DatasetReport(int total, int usable, int excluded,
         return v == null || v.isEmpty() ? "unknown" : v;
     }
 
-    /** Power-of-two buckets of the shorter side, zero-padded so they sort numerically. */
+    /** Buckets that start with a number ("64-127") sort by it; names sort alphabetically after them. */
+    static int compareBuckets(String a, String b) {
+        long na = leadingNumber(a);
+        long nb = leadingNumber(b);
+        if (na >= 0 && nb >= 0 && na != nb) {
+            return Long.compare(na, nb);
+        }
+        if ((na >= 0) != (nb >= 0)) {
+            return na >= 0 ? -1 : 1;
+        }
+        return a.compareTo(b);
+    }
+
+    private static long leadingNumber(String s) {
+        int i = 0;
+        while (i < s.length() && i < 18 && Character.isDigit(s.charAt(i))) {
+            i++;
+        }
+        return i == 0 ? -1 : Long.parseLong(s.substring(0, i));
+    }
+
+    /** Power-of-two buckets of the shorter side in pixels, e.g. "64-127". */
     static String sideBucket(int side) {
         if (side <= 0) {
             return "unknown";
         }
         int lo = Integer.highestOneBit(side);
-        return String.format(Locale.ROOT, "%04d-%04d", lo, lo * 2 - 1);
+        return lo + "-" + (lo * 2 - 1);
     }
 
     static String sizeBucket(String bytes) {
@@ -146,12 +167,12 @@ public record DatasetReport(int total, int usable, int excluded,
         } catch (NumberFormatException e) {
             return "unknown";
         }
-        // Power-of-four KiB buckets, zero-padded so they sort numerically.
+        // Power-of-four KiB buckets, e.g. "16-63 KiB".
         long kib = Math.max(1, b >> 10);
         long lo = 1;
         while (lo * 4 <= kib) {
             lo *= 4;
         }
-        return lo == 1 ? "00000-00003KiB" : String.format(Locale.ROOT, "%05d-%05dKiB", lo, lo * 4 - 1);
+        return lo == 1 ? "0-3 KiB" : lo + "-" + (lo * 4 - 1) + " KiB";
     }
 }

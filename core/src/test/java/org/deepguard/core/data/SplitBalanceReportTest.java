@@ -83,7 +83,13 @@ class SplitBalanceReportTest {
         assertEquals(Map.of("real", 0, "fake", 1), r.excludedByReason().get("corrupt"));
         assertEquals(Map.of("real", 9, "fake", 0), r.histograms().get("format").get("jpeg"));
         assertEquals(Map.of("real", 0, "fake", 3), r.histograms().get("format").get("png"));
-        assertEquals(Map.of("real", 9, "fake", 3), r.histograms().get("min_side").get("0064-0127"));
+        assertEquals(Map.of("real", 9, "fake", 3), r.histograms().get("min_side").get("64-127"));
+        assertEquals(List.of("0-3 KiB", "4-15 KiB", "16-63 KiB", "1024-4095 KiB", "unknown"),
+                List.copyOf(new java.util.TreeSet<String>(DatasetReport::compareBuckets) {{
+                    addAll(List.of("unknown", "16-63 KiB", "1024-4095 KiB", "0-3 KiB", "4-15 KiB"));
+                }}));
+        assertEquals("16-63 KiB", DatasetReport.sizeBucket("20000"));
+        assertEquals("256-511", DatasetReport.sideBucket(300));
         assertEquals(1.0, DatasetReport.classDistance(r.histograms().get("format")), 1e-12);
         assertEquals(1, r.leaks().size());
         assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("format differs between real and fake")));
