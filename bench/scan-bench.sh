@@ -49,7 +49,7 @@ echo "images: $n files, $(du -shL "$images" | cut -f1), $(nproc) cores, load $(c
 measure() { # label, command...: runs it under /usr/bin/time, prints wall seconds and peak RSS
   local label="$1"; shift
   local t="$dir/$label.time"
-  if ! /usr/bin/time -f "%e %M" -o "$t" "$@" > "$dir/$label.out" 2> "$dir/$label.err"; then
+  if ! /usr/bin/time -f "%e %M %U %S" -o "$t" "$@" > "$dir/$label.out" 2> "$dir/$label.err"; then
     echo "error: the $label run failed:" >&2
     tail -n 5 "$dir/$label.err" >&2
     return 1
@@ -59,16 +59,18 @@ measure() { # label, command...: runs it under /usr/bin/time, prints wall second
 
 # 4. Java scan: fresh (no resume journal), all cores, heap capped by DEEPGUARD_HEAP.
 jres="$(measure java "$dataset" scan "$images" -o "$dir/manifest.csv" --no-cache --min-side 8)"
-read -r jsecs jkb <<< "$jres"
+read -r jsecs jkb juser jsys <<< "$jres"
 tail -n 4 "$dir/java.out" | sed 's/^/  /'
 # 5. Python reference loop, single process (as such loops are usually written).
 pres="$(measure python $py "$repo/bench/ref_scan.py" "$images")"
-read -r psecs pkb <<< "$pres"
+read -r psecs pkb puser psys <<< "$pres"
 sed 's/^/  /' "$dir/python.out"
 
-awk -v n="$n" -v js="$jsecs" -v jk="$jkb" -v ps="$psecs" -v pk="$pkb" -v heap="$DEEPGUARD_HEAP" 'BEGIN {
-  jr = n / js; pr = n / ps;
-  printf "java   dataset scan: %7.1f images/s  (%.1f s wall incl. JVM start, peak RSS %d MiB, heap cap %s)\n", jr, js, jk / 1024, heap;
-  printf "python PIL loop    : %7.1f images/s  (%.1f s wall, peak RSS %d MiB)\n", pr, ps, pk / 1024;
-  printf "ratio java/python  : %.2fx (target 10x)\n", jr / pr;
+awk -v n="$n" -v js="$jsecs" -v jk="$jkb" -v ju="$juser" -v jy="$jsys" \
+    -v ps="$psecs" -v pk="$pkb" -v pu="$puser" -v py="$psys" -v heap="$DEEPGUARD_HEAP" 'BEGIN {
+  jr = n / js; pr = n / ps; jc = ju + jy; pc = pu + py;
+  printf "java   dataset scan: %7.1f images/s  (%.1f s wall incl. JVM start, %.2f CPU ms/image, peak RSS %d MiB, heap cap %s)\n", jr, js, 1000 * jc / n, jk / 1024, heap;
+  printf "python PIL loop    : %7.1f images/s  (%.1f s wall, %.2f CPU ms/image, peak RSS %d MiB)\n", pr, ps, 1000 * pc / n, pk / 1024;
+  printf "ratio java/python  : %.2fx throughput (target 10x), %.2fx CPU per image\n", jr / pr, (pc / n) / (jc / n);
 }'
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these cores: compare CPU ms/image when loaded)"
