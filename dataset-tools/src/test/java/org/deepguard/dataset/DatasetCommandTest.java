@@ -93,7 +93,7 @@ class DatasetCommandTest {
         m.entries().forEach(e -> reasons.merge(e.reason(), 1, Integer::sum));
         assertEquals(new TreeMap<>(BadCorpus.EXPECTED), reasons);
         JsonNode summary = Json.MAPPER.readTree(lastOut);
-        assertEquals(12, summary.get("usable").asInt());
+        assertEquals(13, summary.get("usable").asInt());
         assertEquals(1, summary.get("excluded_by_reason").get("truncated").get("fake").asInt());
         assertTrue(row(m, "real/ok_0.png").path().startsWith("../corpus/"), row(m, "real/ok_0.png").path());
 
@@ -118,7 +118,7 @@ class DatasetCommandTest {
         Path export = tmp.resolve("export");
         assertEquals(0, run("export", manifest.toString(), "-o", export.toString(), "--size", "32", "-q"), lastErr);
         Manifest exported = Manifest.read(export.resolve("manifest.csv"));
-        assertEquals(12, exported.entries().size());
+        assertEquals(13, exported.entries().size());
         for (ManifestEntry e : exported.entries()) {
             var img = ImageIO.read(exported.resolve(e).toFile());
             assertEquals(32, img.getWidth());

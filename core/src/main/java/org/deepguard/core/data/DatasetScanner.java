@@ -395,8 +395,13 @@ public final class DatasetScanner {
         String sha = Hashing.sha256(bytes);
         try {
             DecodedImage img = ImageLoader.decode(bytes, rel, limits);
+            String mode = img.colorMode();
+            // The JPEG plugin converts CMYK/YCCK to RGB while reading, so the decoded image no longer says so.
+            if (img.format() == org.deepguard.core.image.ImageFormat.JPEG && jpegComponents(bytes) == 4) {
+                mode = "cmyk";
+            }
             return new FileFacts(rel, bytes.length, mtime, sha, img.width(), img.height(),
-                    img.format().name().toLowerCase(Locale.ROOT), img.colorMode(),
+                    img.format().name().toLowerCase(Locale.ROOT), mode,
                     PerceptualHash.hex(PerceptualHash.of(img.rgb())), "");
         } catch (ImageLoadException e) {
             return failed(rel, bytes.length, mtime, sha, e.problem());
@@ -407,6 +412,31 @@ public final class DatasetScanner {
             // Within the pixel limit but still more than this heap holds: refuse the file, keep scanning.
             return failed(rel, bytes.length, mtime, sha, ImageProblem.TOO_LARGE);
         }
+    }
+
+    /** Number of colour components in a JPEG's frame header (SOFn), or -1 when none is found. */
+    static int jpegComponents(byte[] b) {
+        int i = 2;
+        while (i + 9 < b.length) {
+            if ((b[i] & 0xFF) != 0xFF) {
+                return -1;
+            }
+            int marker = b[i + 1] & 0xFF;
+            if (marker == 0xFF) {
+                i++; // fill byte
+                continue;
+            }
+            int length = ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
+            boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+            if (sof) {
+                return b[i + 9] & 0xFF;
+            }
+            if (marker == 0xDA || length < 2) {
+                return -1; // start of scan before any frame header: malformed
+            }
+            i += 2 + length;
+        }
+        return -1;
     }
 
     private static FileFacts failed(String rel, long size, long mtime, String sha, ImageProblem problem) {

@@ -52,6 +52,8 @@ class DatasetScannerTest {
         assertEquals("gray", row(m, "real/gray.png").extra().get("color_mode"));
         assertEquals("gray16", row(m, "fake/gray16.png").extra().get("color_mode"));
         assertEquals("rgba", row(m, "fake/rgba.png").extra().get("color_mode"));
+        assertEquals("cmyk", row(m, "real/cmyk.jpg").extra().get("color_mode"));
+        assertTrue(row(m, "real/cmyk.jpg").isUsable());
         assertEquals("jpeg", row(m, "real/ok_1_copy.jpg").extra().get("format"));
         // the re-encoded, resized copy is grouped with its original, so both land in one split
         ManifestEntry original = row(m, "real/ok_1.png");
@@ -174,5 +176,16 @@ class DatasetScannerTest {
         Manifest m = DatasetScanner.scan(linkedRoot, DatasetScanner.Options.defaults(), n -> {});
         assertEquals(java.util.List.of("fake/b.png", "real/a.png"),
                 m.entries().stream().map(ManifestEntry::path).sorted().toList());
+    }
+
+    @Test
+    void jpegComponentCountFromTheFrameHeader() throws Exception {
+        assertEquals(3, DatasetScanner.jpegComponents(BadCorpus.jpeg(TestImages.texture(16, 1), 0.9f)));
+        assertEquals(4, DatasetScanner.jpegComponents(BadCorpus.cmykJpeg(16)));
+        java.awt.image.BufferedImage gray = new java.awt.image.BufferedImage(16, 16,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        assertEquals(1, DatasetScanner.jpegComponents(BadCorpus.jpeg(gray, 0.9f)));
+        assertEquals(-1, DatasetScanner.jpegComponents(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3, 4, 5, 6, 7, 8,
+            9, 10, 11}));
     }
 }

@@ -32,7 +32,7 @@ import java.util.zip.CRC32;
 public final class BadCorpus {
     /** Expected reason -> count for a scan of {@link #write} (usable rows under ""). */
     public static final Map<String, Integer> EXPECTED = Map.ofEntries(
-            Map.entry("", 12),
+            Map.entry("", 13),
             Map.entry("zero_byte", 1),
             Map.entry("not_an_image", 1),
             Map.entry("unsupported_format", 1),
@@ -65,6 +65,7 @@ public final class BadCorpus {
         BufferedImage rgba = new BufferedImage(40, 40, BufferedImage.TYPE_INT_ARGB);
         rgba.getGraphics().drawImage(TestImages.texture(40, 302), 0, 0, null);
         TestImages.png(fake.resolve("rgba.png"), rgba);
+        Files.write(real.resolve("cmyk.jpg"), cmykJpeg(40));
 
         Files.write(real.resolve("zero.png"), new byte[0]);
         TestImages.textNamedPng(real.resolve("text.png"));
@@ -129,6 +130,36 @@ public final class BadCorpus {
             writer.dispose();
         }
         return buf.toByteArray();
+    }
+
+    /** A 4-component (CMYK, Adobe APP14 marker) JPEG of size x size. */
+    public static byte[] cmykJpeg(int size) throws IOException {
+        java.awt.image.WritableRaster r = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, size, size, 4, null);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                r.setSample(x, y, 0, x * 255 / size);
+                r.setSample(x, y, 1, y * 255 / size);
+                r.setSample(x, y, 2, 100);
+                r.setSample(x, y, 3, 30);
+            }
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (ImageOutputStream ios = ImageIO.createImageOutputStream(buf)) {
+            writer.setOutput(ios);
+            writer.write(null, new IIOImage(r, null, null), writer.getDefaultWriteParam());
+        } finally {
+            writer.dispose();
+        }
+        byte[] raw = buf.toByteArray();
+        // APP14 "Adobe", transform 0: tells decoders the four channels are CMYK.
+        byte[] app14 = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
+        byte[] out = new byte[raw.length + app14.length];
+        System.arraycopy(raw, 0, out, 0, 2);
+        System.arraycopy(app14, 0, out, 2, app14.length);
+        System.arraycopy(raw, 2, out, 2 + app14.length, raw.length - 2);
+        return out;
     }
 
     /** An ISO-media (HEIC) header: an image format we recognise but do not decode. */
