@@ -23,6 +23,8 @@ def write_one(args):
     arr = np.clip(np.asarray(img, dtype=np.int16) + noise, 0, 255).astype(np.uint8)
     img = Image.fromarray(arr, "RGB")
     name = os.path.join(out_dir, label, "img_%06d" % i)
+    if os.path.exists(name + ".jpg") or os.path.exists(name + ".png"):
+        return  # image i is the same in every run (seeded by i): keep what an earlier, smaller run wrote
     if rng.random() < 0.5:
         img.save(name + ".jpg", quality=90)
     else:
