@@ -71,8 +71,8 @@ final class Summary {
             h.forEach((bucket, c) -> b.append(String.format("  %-16s real %6d  fake %6d%n", bucket, c.get("real"),
                     c.get("fake"))));
         });
-        b.append(String.format("%nNear-duplicate clusters: %d (%d with both labels)%n", r.nearDuplicateClusters(),
-                r.mixedLabelClusters()));
+        b.append(String.format("%nNear-duplicate clusters: %d (%d with both labels, largest %d images)%n",
+                r.nearDuplicateClusters(), r.mixedLabelClusters(), r.largestCluster()));
         b.append("Leaks across splits: ").append(r.leaks().size()).append('\n');
         int listed = 0;
         for (NearDuplicates.Leak leak : r.leaks()) {

@@ -18,7 +18,7 @@ public record DatasetReport(int total, int usable, int excluded,
                             Map<String, Map<String, Integer>> counts,
                             Map<String, Map<String, Integer>> excludedByReason,
                             Map<String, Map<String, Map<String, Integer>>> histograms,
-                            int nearDuplicateClusters, int mixedLabelClusters,
+                            int nearDuplicateClusters, int mixedLabelClusters, int largestCluster,
                             List<NearDuplicates.Leak> leaks, List<String> warnings) {
 
     /** Histograms computed per class. */
@@ -52,9 +52,11 @@ public record DatasetReport(int total, int usable, int excluded,
                 .forEach(e -> groups.computeIfAbsent(e.group(), k -> new ArrayList<>()).add(e));
         int clusters = 0;
         int mixed = 0;
+        int largest = 0;
         for (List<ManifestEntry> g : groups.values()) {
             if (g.size() > 1) {
                 clusters++;
+                largest = Math.max(largest, g.size());
                 if (g.stream().map(ManifestEntry::label).distinct().count() > 1) {
                     mixed++;
                 }
@@ -83,12 +85,16 @@ public record DatasetReport(int total, int usable, int excluded,
                         + "'dataset balance'", c.getKey(), real, fake));
             }
         }
+        if (largest > Math.max(50, ok.size() / 100)) {
+            warnings.add("the largest near-duplicate group holds " + largest + " images: linked chains of similar "
+                    + "images may have merged; check it, or scan with a lower --near-threshold");
+        }
         if (mixed > 0) {
             warnings.add(mixed + " near-duplicate cluster(s) hold both labels (e.g. a fake made from a real photo); "
                     + "they are kept in one split");
         }
         return new DatasetReport(rows.size(), ok.size(), rows.size() - ok.size(), counts, excludedBy, hist, clusters,
-                mixed, leaks, warnings);
+                mixed, largest, leaks, warnings);
     }
 
     private static Map<String, Integer> labelMap() {

@@ -92,6 +92,8 @@ class SplitBalanceReportTest {
         assertEquals("256-511", DatasetReport.sideBucket(300));
         assertEquals(1.0, DatasetReport.classDistance(r.histograms().get("format")), 1e-12);
         assertEquals(1, r.leaks().size());
+        assertEquals(1, r.nearDuplicateClusters());
+        assertEquals(2, r.largestCluster());
         assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("format differs between real and fake")));
         assertTrue(r.warnings().stream().noneMatch(w -> w.startsWith("min_side differs")));
         assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("split train is imbalanced")));
