@@ -87,7 +87,7 @@ public final class Progress implements AutoCloseable {
 
         @Override
         public int getMaxRenderedLength() {
-            return 100;
+            return 160;
         }
 
         @Override

@@ -26,6 +26,10 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 
 /**
  * Builds the hybrid detector: a ResNet50 branch and an artifact-sensitive CNN branch read the same input, each is
@@ -42,6 +46,7 @@ public final class HybridNetwork {
     public static final String BACKBONE_LAST = "res5c_branch";
     public static final String BACKBONE_POOL = "backbone_gap";
     public static final String MERGE = "merge";
+    public static final String HIGH_PASS = "highpass";
     /** Class indices of the softmax output. */
     public static final int REAL = 0;
     public static final int FAKE = 1;
@@ -61,17 +66,37 @@ public final class HybridNetwork {
      * @param classWeights loss weight per class [real, fake], or null for unweighted
      */
     public static ComputationGraph build(NetworkConfig config, IUpdater updater, double[] classWeights) {
-        ComputationGraph graph = new ComputationGraph(configuration(config, updater, classWeights));
+        return init(new ComputationGraph(configuration(config, updater, classWeights)));
+    }
+
+    /** Initialises a graph built from {@link #configuration}, including the fixed high-pass weights. */
+    public static ComputationGraph init(ComputationGraph graph) {
         graph.init();
+        if (graph.getConfiguration().getVertices().containsKey(HIGH_PASS)) {
+            graph.getLayer(HIGH_PASS).getParam("W").assign(HighPassFilters.weights());
+        }
         return graph;
     }
 
     public static ComputationGraphConfiguration configuration(NetworkConfig config, IUpdater updater,
                                                               double[] classWeights) {
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+        return configuration(config, updater, classWeights, name -> false, 0.0);
+    }
+
+    /**
+     * @param weightDecay L2 coefficient on all weights (the first head layer keeps its own, larger one)
+     * @param frozen layers for which this is true are wrapped in DL4J's FrozenLayer: their parameters do not change
+     *               and they run in inference mode (BatchNorm uses its running statistics), as a frozen pretrained
+     *               backbone should
+     */
+    public static ComputationGraphConfiguration configuration(NetworkConfig config, IUpdater updater,
+                                                              double[] classWeights, Predicate<String> frozen,
+                                                              double weightDecay) {
+        GraphBuilder g = new GraphBuilder(new NeuralNetConfiguration.Builder()
                 .seed(config.seed())
                 .updater(updater)
                 .weightInit(WeightInit.RELU) // He-normal
+                .l2(weightDecay)
                 .activation(Activation.IDENTITY)
                 .convolutionMode(ConvolutionMode.Same)
                 .gradientNormalization(GradientNormalization.ClipL2PerLayer)
@@ -80,10 +105,10 @@ public final class HybridNetwork {
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .graphBuilder()
                 .addInputs(INPUT)
-                .setInputTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3));
+                .setInputTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3)), frozen);
 
         List<String> pooled = new ArrayList<>();
-        pooled.add(addCnnBranch(g, config.cnnChannels()));
+        pooled.add(addCnnBranch(g, config.cnnChannels(), config.highPass()));
         if (config.backbone().isResNet()) {
             pooled.add(addResNet50(g, config.backbone() == Backbone.RESNET50_LITE));
         }
@@ -102,8 +127,78 @@ public final class HybridNetwork {
         return g.build();
     }
 
-    private static String addCnnBranch(ComputationGraphConfiguration.GraphBuilder g, int[] channels) {
+    /** DL4J's graph builder, with layers selected by name wrapped as frozen. */
+    private static final class GraphBuilder {
+        private final ComputationGraphConfiguration.GraphBuilder g;
+        private final Predicate<String> frozen;
+
+        GraphBuilder(ComputationGraphConfiguration.GraphBuilder g, Predicate<String> frozen) {
+            this.g = g;
+            this.frozen = frozen;
+        }
+
+        GraphBuilder addLayer(String name, Layer layer, String... inputs) {
+            g.addLayer(name, frozen.test(name) ? new FrozenLayer(layer) : layer, inputs);
+            return this;
+        }
+
+        GraphBuilder addVertex(String name, GraphVertex vertex, String... inputs) {
+            // Parameterless vertices inside a frozen region must be frozen too, or backprop stops at them.
+            g.addVertex(name, frozen.test(name) ? new org.deeplearning4j.nn.conf.graph.FrozenVertex(vertex) : vertex,
+                    inputs);
+            return this;
+        }
+
+        void setOutputs(String... names) {
+            g.setOutputs(names);
+        }
+
+        ComputationGraphConfiguration build() {
+            return g.build();
+        }
+    }
+
+    /** Backbone layer names in graph order (stem first, res5c last): what "the last N layers" counts. */
+    public static List<String> backboneLayerOrder(ComputationGraph net) {
+        List<String> out = new ArrayList<>();
+        for (int idx : net.topologicalSortOrder()) {
+            var v = net.getVertices()[idx];
+            if (v.hasLayer() && isBackboneVertex(v.getVertexName())) {
+                out.add(v.getVertexName());
+            }
+        }
+        return out;
+    }
+
+    /** Copies parameters of same-named, same-shaped layers from one graph to another; returns layers copied. */
+    public static int copyParameters(ComputationGraph from, ComputationGraph to, Predicate<String> which) {
+        int copied = 0;
+        for (org.deeplearning4j.nn.api.Layer target : to.getLayers()) {
+            String name = target.conf().getLayer().getLayerName();
+            if (!which.test(name) || from.getConfiguration().getVertices().get(name) == null) {
+                continue;
+            }
+            var src = from.getLayer(name).paramTable();
+            var dst = target.paramTable();
+            if (!src.keySet().equals(dst.keySet()) || dst.entrySet().stream()
+                    .anyMatch(e -> !java.util.Arrays.equals(e.getValue().shape(), src.get(e.getKey()).shape()))) {
+                continue;
+            }
+            dst.forEach((k, v) -> v.assign(src.get(k)));
+            copied++;
+        }
+        return copied;
+    }
+
+    private static String addCnnBranch(GraphBuilder g, int[] channels, boolean highPass) {
         String in = INPUT;
+        if (highPass) {
+            // Fixed (frozen) SRM residual filters, 3 kernels x 3 colour channels, concatenated with the RGB input.
+            g.addLayer(HIGH_PASS, new FrozenLayer(new ConvolutionLayer.Builder(5, 5).stride(1, 1)
+                    .nOut(HighPassFilters.COUNT * 3).hasBias(false).build()), INPUT);
+            g.addVertex("cnn_input", new MergeVertex(), INPUT, HIGH_PASS);
+            in = "cnn_input";
+        }
         for (int i = 0; i < channels.length; i++) {
             int b = i + 1;
             g.addLayer("cnn" + b + "_conv", new ConvolutionLayer.Builder(3, 3).stride(1, 1).nOut(channels[i])
@@ -122,7 +217,7 @@ public final class HybridNetwork {
         return CNN_POOL;
     }
 
-    private static String addResNet50(ComputationGraphConfiguration.GraphBuilder g, boolean lite) {
+    private static String addResNet50(GraphBuilder g, boolean lite) {
         g.addLayer("stem-cnn1", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(64).build(), INPUT);
         g.addLayer("stem-batch1", new BatchNormalization.Builder().build(), "stem-cnn1");
         g.addLayer("stem-act1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem-batch1");
@@ -144,7 +239,7 @@ public final class HybridNetwork {
     }
 
     /** A bottleneck block 1x1 - 3x3 - 1x1 with identity or projection shortcut; returns the block's output. */
-    private static String bottleneck(ComputationGraphConfiguration.GraphBuilder g, String id, String in, int width,
+    private static String bottleneck(GraphBuilder g, String id, String in, int width,
                                      int out, int stride, boolean project) {
         String conv = "res" + id + "_branch";
         String bn = "bn" + id + "_branch";
@@ -156,8 +251,9 @@ public final class HybridNetwork {
         g.addLayer(bn + "2b", new BatchNormalization.Builder().build(), conv + "2b");
         g.addLayer(act + "2b", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn + "2b");
         g.addLayer(conv + "2c", new ConvolutionLayer.Builder(1, 1).nOut(out).build(), act + "2b");
-        // Zero-init of the last BN scale would help very deep nets; the zoo weights do not use it, so neither do we.
-        g.addLayer(bn + "2c", new BatchNormalization.Builder().build(), conv + "2c");
+        // Last BN scale starts at zero (Goyal et al., 2017): each block begins as the identity, so the residual
+        // stream does not grow through 16 blocks of a random backbone. ImageNet weights overwrite it.
+        g.addLayer(bn + "2c", new BatchNormalization.Builder().gamma(0.0).build(), conv + "2c");
         String shortcut = in;
         if (project) {
             g.addLayer(conv + "1", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(out).build(), in);
@@ -169,7 +265,7 @@ public final class HybridNetwork {
         return conv;
     }
 
-    private static String addHead(ComputationGraphConfiguration.GraphBuilder g, NetworkConfig config, String in) {
+    private static String addHead(GraphBuilder g, NetworkConfig config, String in) {
         int[] units = config.headUnits();
         for (int i = 0; i < units.length; i++) {
             int n = i + 1;
