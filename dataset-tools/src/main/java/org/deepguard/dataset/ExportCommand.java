@@ -34,7 +34,8 @@ public class ExportCommand extends BaseCommand {
     int size;
 
     @CommandLine.Option(names = "--policy", defaultValue = "CENTER_CROP",
-            description = "stretch, center_crop or pad (mean colour) (default: ${DEFAULT-VALUE}).")
+            description = "stretch, center_crop, native_crop (1:1 centred crop, no resampling) or pad (mean "
+                    + "colour) (default: ${DEFAULT-VALUE}).")
     ResizePolicy policy;
 
     @CommandLine.Option(names = "--format", defaultValue = "PNG", description = "png or jpg (default: ${DEFAULT-VALUE}).")

@@ -144,7 +144,15 @@ public final class Exporter {
                 r = Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0), Math.floor((h - side) / 2.0), side,
                         side, size, size);
             }
-            default -> {
+            case NATIVE_CROP -> {
+                // As the preprocessing does: a 1:1 centred crop, enlarging only images smaller than the output.
+                int side = Math.min(w, h);
+                r = side >= size
+                        ? Resampler.resize(planes, w, h, (w - size) / 2, (h - size) / 2, size, size, size, size)
+                        : Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0), Math.floor((h - side) / 2.0),
+                                side, side, size, size);
+            }
+            case PAD -> {
                 double scale = (double) size / Math.max(w, h);
                 outW = Math.max(1, (int) Math.round(w * scale));
                 outH = Math.max(1, (int) Math.round(h * scale));
@@ -157,6 +165,7 @@ public final class Exporter {
                     }
                 }
             }
+            default -> throw new IllegalStateException(policy.name());
         }
         for (int y = 0; y < outH; y++) {
             for (int x = 0; x < outW; x++) {

@@ -42,4 +42,20 @@ class ExporterTest {
         assertEquals(0xFFFFFF, out.getRGB(0, 0) & 0xFFFFFF);
         assertEquals(0xFFFFFF, out.getRGB(9, 9) & 0xFFFFFF);
     }
+
+    @Test
+    void nativeCropCopiesPixelsOneToOne() {
+        BufferedImage img = new BufferedImage(12, 10, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 10; y++) {
+            for (int x = 0; x < 12; x++) {
+                img.setRGB(x, y, (x * 20) << 16 | (y * 20) << 8 | 7);
+            }
+        }
+        BufferedImage out = Exporter.resize(img, 6, ResizePolicy.NATIVE_CROP);
+        for (int y = 0; y < 6; y++) {
+            for (int x = 0; x < 6; x++) {
+                assertEquals(img.getRGB(x + 3, y + 2) & 0xFFFFFF, out.getRGB(x, y) & 0xFFFFFF);
+            }
+        }
+    }
 }
