@@ -1,0 +1,90 @@
+package org.deepguard.core.testing;
+
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Java2DFrameConverter;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.IntFunction;
+
+/** Tiny video fixtures written by the tests themselves with javacv's recorder (no external ffmpeg). */
+public final class TestVideos {
+    static {
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR); // the recorder's stream dump would flood the test log
+    }
+
+    private TestVideos() {}
+
+    /** Lossless: PNG-coded RGB frames in AVI, so decoded frames equal the images bit for bit. */
+    public static Path pngAvi(Path file, int frames, double fps, IntFunction<BufferedImage> frame) throws IOException {
+        return record(file, "avi", avcodec.AV_CODEC_ID_PNG, avutil.AV_PIX_FMT_RGB24, frames, fps, frame);
+    }
+
+    /** Lossless FFV1 (BGR0) in Matroska; Matroska keeps no frame count, so readers must count or estimate. */
+    public static Path ffv1Mkv(Path file, int frames, double fps, IntFunction<BufferedImage> frame) throws IOException {
+        return record(file, "matroska", avcodec.AV_CODEC_ID_FFV1, avutil.AV_PIX_FMT_BGR0, frames, fps, frame);
+    }
+
+    /** Lossy MPEG-4 part 2 in MP4, the typical shape of a user's clip. */
+    public static Path mp4(Path file, int frames, double fps, IntFunction<BufferedImage> frame) throws IOException {
+        return record(file, "mp4", avcodec.AV_CODEC_ID_MPEG4, avutil.AV_PIX_FMT_YUV420P, frames, fps, frame);
+    }
+
+    public static Path record(Path file, String format, int codec, int pixelFormat, int frames, double fps,
+                              IntFunction<BufferedImage> frame) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        BufferedImage first = frame.apply(0);
+        FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toFile(), first.getWidth(), first.getHeight(), 0);
+        rec.setFormat(format);
+        rec.setVideoCodec(codec);
+        rec.setPixelFormat(pixelFormat);
+        rec.setFrameRate(fps);
+        rec.setGopSize(10);
+        rec.setVideoQuality(4);
+        try (Java2DFrameConverter conv = new Java2DFrameConverter()) {
+            rec.start();
+            for (int i = 0; i < frames; i++) {
+                rec.record(conv.convert(bgr(i == 0 ? first : frame.apply(i))));
+            }
+            rec.stop();
+            rec.release();
+        } catch (FFmpegFrameRecorder.Exception e) {
+            throw new IOException("cannot record " + file + ": " + e.getMessage(), e);
+        }
+        return file;
+    }
+
+    /** A copy of the first half of a file's bytes. */
+    public static Path firstHalf(Path full, Path cut) throws IOException {
+        byte[] bytes = Files.readAllBytes(full);
+        Files.createDirectories(cut.toAbsolutePath().getParent());
+        return Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
+    }
+
+    /** Frame i is a flat grey of level 10 * i (distinct, easy to recognise after decoding). */
+    public static BufferedImage grey(int size, int i) {
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_3BYTE_BGR);
+        int v = Math.min(255, 10 * i);
+        int rgb = (v << 16) | (v << 8) | v;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                img.setRGB(x, y, rgb);
+            }
+        }
+        return img;
+    }
+
+    private static BufferedImage bgr(BufferedImage img) {
+        if (img.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+            return img;
+        }
+        BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        out.getGraphics().drawImage(img, 0, 0, null);
+        return out;
+    }
+}
