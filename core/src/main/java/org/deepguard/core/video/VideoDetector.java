@@ -7,7 +7,9 @@ import org.deepguard.core.model.Prediction;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * Scores a video: streams its frames, scores the sampled ones with the image {@link Detector} (same preprocessing,
@@ -26,15 +28,26 @@ public final class VideoDetector {
     private final FrameSampling sampling;
     private final Aggregation aggregation;
     private final int batchSize;
+    private final int keepTop;
 
     public VideoDetector(Detector detector, FrameSampling sampling, Aggregation aggregation, int batchSize) {
+        this(detector, sampling, aggregation, batchSize, 0);
+    }
+
+    /** @param keepTop how many of the most suspicious frames to keep as images in the result (0: none) */
+    public VideoDetector(Detector detector, FrameSampling sampling, Aggregation aggregation, int batchSize,
+                         int keepTop) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        if (keepTop < 0) {
+            throw new IllegalArgumentException("frames to keep must be >= 0, got " + keepTop);
         }
         this.detector = detector;
         this.sampling = sampling;
         this.aggregation = aggregation;
         this.batchSize = batchSize;
+        this.keepTop = keepTop;
     }
 
     public Detector detector() {
@@ -59,8 +72,10 @@ public final class VideoDetector {
             ModelMetadata m = detector.bundle().metadata();
             double[] z = batch.scores.stream().mapToDouble(FrameScore::logOdds).toArray();
             VideoVerdict verdict = aggregation.apply(z, m.temperature, detector.threshold(), m.uncertainBand);
+            List<VideoResult.KeptFrame> kept = new ArrayList<>(batch.top);
+            kept.sort(Comparator.comparingDouble((VideoResult.KeptFrame k) -> k.score().logOdds()).reversed());
             return new VideoResult(file, reader.info(), sampling, batch.scores, verdict, decoded,
-                    Math.max(0, total - batch.scoreSeconds), batch.scoreSeconds);
+                    Math.max(0, total - batch.scoreSeconds), batch.scoreSeconds, kept);
         }
     }
 
@@ -71,6 +86,10 @@ public final class VideoDetector {
         final List<float[]> tensors = new ArrayList<>();
         final List<Long> indices = new ArrayList<>();
         final List<Double> times = new ArrayList<>();
+        final List<BufferedImage> images = new ArrayList<>();
+        /** The keepTop most suspicious frames so far, least suspicious at the head. */
+        final PriorityQueue<VideoResult.KeptFrame> top =
+                new PriorityQueue<>(Comparator.comparingDouble(k -> k.score().logOdds()));
         double scoreSeconds;
 
         Batch(Listener listener) {
@@ -83,6 +102,9 @@ public final class VideoDetector {
             tensors.add(detector.preprocessor().toTensor(image)); // copies: the reader reuses the image
             indices.add(index);
             times.add(seconds);
+            if (keepTop > 0) {
+                images.add(copy(image));
+            }
             scoreSeconds += (System.nanoTime() - t0) / 1e9;
             if (tensors.size() >= batchSize) {
                 flush();
@@ -102,12 +124,26 @@ public final class VideoDetector {
             List<Prediction> preds = detector.predictTensors(tensors);
             for (int i = 0; i < preds.size(); i++) {
                 Prediction p = preds.get(i);
-                scores.add(new FrameScore(indices.get(i), times.get(i), p.logOdds(), p.pFake()));
+                FrameScore score = new FrameScore(indices.get(i), times.get(i), p.logOdds(), p.pFake());
+                scores.add(score);
+                if (keepTop > 0) {
+                    top.add(new VideoResult.KeptFrame(score, images.get(i)));
+                    if (top.size() > keepTop) {
+                        top.poll();
+                    }
+                }
             }
+            images.clear();
             tensors.clear();
             indices.clear();
             times.clear();
             scoreSeconds += (System.nanoTime() - t0) / 1e9;
         }
+    }
+
+    private static BufferedImage copy(BufferedImage src) {
+        BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
+        out.setData(src.getData());
+        return out;
     }
 }

@@ -1,5 +1,6 @@
 package org.deepguard.core.video;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,12 +15,18 @@ import java.util.List;
  * @param framesDecoded frames decoded (sampled or not)
  * @param decodeSeconds time spent decoding and converting frames
  * @param scoreSeconds  time spent preprocessing and in the network
+ * @param kept          the most suspicious frames as images, most suspicious first (empty unless asked for)
  */
 public record VideoResult(Path file, VideoInfo info, FrameSampling sampling, List<FrameScore> frames,
-                          VideoVerdict verdict, long framesDecoded, double decodeSeconds, double scoreSeconds) {
+                          VideoVerdict verdict, long framesDecoded, double decodeSeconds, double scoreSeconds,
+                          List<KeptFrame> kept) {
     public VideoResult {
         frames = List.copyOf(frames);
+        kept = List.copyOf(kept);
     }
+
+    /** A sampled frame kept as an image (RGB, the video's own size). */
+    public record KeptFrame(FrameScore score, BufferedImage image) {}
 
     /** The n frames with the highest log-odds, most suspicious first. */
     public List<FrameScore> mostSuspicious(int n) {
