@@ -224,11 +224,12 @@ public final class VideoReader implements AutoCloseable {
                 : new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int[] px = ((DataBufferInt) img.getRaster().getDataBuffer()).getData();
         ByteBuffer buf = (ByteBuffer) f.image[0];
+        byte[] row = new byte[3 * w];
         for (int y = 0; y < h; y++) {
-            int o = y * stride;
-            int row = y * w;
-            for (int x = 0; x < w; x++, o += 3) {
-                px[row + x] = (buf.get(o + 2) & 0xFF) << 16 | (buf.get(o + 1) & 0xFF) << 8 | (buf.get(o) & 0xFF);
+            buf.get(y * stride, row, 0, row.length); // bulk copy: per-byte reads of a direct buffer are slow
+            int base = y * w;
+            for (int x = 0, o = 0; x < w; x++, o += 3) {
+                px[base + x] = (row[o + 2] & 0xFF) << 16 | (row[o + 1] & 0xFF) << 8 | (row[o] & 0xFF);
             }
         }
         return img;
