@@ -9,7 +9,8 @@ public enum VideoProblem {
     EMPTY("zero_byte", "file is empty"),
     UNREADABLE("unreadable", "video cannot be read or decoded"),
     NOT_A_VIDEO("not_a_video", "content is not a video"),
-    TRUNCATED("truncated_video", "video data is truncated");
+    TRUNCATED("truncated_video", "video data is truncated"),
+    NO_FACE("no_face", "no face found in the sampled frames");
 
     private final String code;
     private final String description;

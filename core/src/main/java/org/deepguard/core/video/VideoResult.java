@@ -16,16 +16,18 @@ import java.util.List;
  * @param decodeSeconds time spent decoding and converting frames
  * @param scoreSeconds  time spent preprocessing and in the network
  * @param kept          the most suspicious frames as images, most suspicious first (empty unless asked for)
+ * @param tracks        per-face verdicts when faces were tracked (the video verdict is the most suspicious one's)
  */
 public record VideoResult(Path file, VideoInfo info, FrameSampling sampling, List<FrameScore> frames,
                           VideoVerdict verdict, long framesDecoded, double decodeSeconds, double scoreSeconds,
-                          List<KeptFrame> kept) {
+                          List<KeptFrame> kept, List<TrackVerdict> tracks) {
     public VideoResult {
         frames = List.copyOf(frames);
         kept = List.copyOf(kept);
+        tracks = List.copyOf(tracks);
     }
 
-    /** A sampled frame kept as an image (RGB, the video's own size). */
+    /** A sampled frame (or face crop) kept as an image. */
     public record KeptFrame(FrameScore score, BufferedImage image) {}
 
     /** The n frames with the highest log-odds, most suspicious first. */

@@ -79,6 +79,34 @@ public final class TestVideos {
         return img;
     }
 
+    /**
+     * A schematic frontal face (skin oval, hair, brows, eyes, nose, mouth) of width {@code fs} at (fx, fy) on a
+     * dark background: OpenCV's default Haar cascade finds it, deterministically, for fs of 50 to 80 in 128 px.
+     */
+    public static BufferedImage cartoonFace(int size, int fx, int fy, int fs) {
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_ANTIALIASING, java.awt.RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(new java.awt.Color(60, 70, 80));
+        g.fillRect(0, 0, size, size);
+        g.setColor(new java.awt.Color(225, 190, 160));
+        g.fillOval(fx, fy, fs, (int) (fs * 1.25));
+        g.setColor(new java.awt.Color(40, 30, 20));
+        g.fillArc(fx - fs / 20, fy - fs / 10, fs + fs / 10, fs / 2, 0, 180);
+        g.setColor(new java.awt.Color(50, 35, 25));
+        g.fillRect(fx + fs * 18 / 100, fy + fs * 36 / 100, fs * 22 / 100, fs * 5 / 100);
+        g.fillRect(fx + fs * 60 / 100, fy + fs * 36 / 100, fs * 22 / 100, fs * 5 / 100);
+        g.setColor(new java.awt.Color(30, 25, 25));
+        g.fillOval(fx + fs * 21 / 100, fy + fs * 45 / 100, fs * 16 / 100, fs * 9 / 100);
+        g.fillOval(fx + fs * 63 / 100, fy + fs * 45 / 100, fs * 16 / 100, fs * 9 / 100);
+        g.setColor(new java.awt.Color(190, 150, 125));
+        g.fillOval(fx + fs * 44 / 100, fy + fs * 62 / 100, fs * 12 / 100, fs * 12 / 100);
+        g.setColor(new java.awt.Color(140, 60, 60));
+        g.fillOval(fx + fs * 33 / 100, fy + fs * 86 / 100, fs * 34 / 100, fs * 8 / 100);
+        g.dispose();
+        return img;
+    }
+
     private static BufferedImage bgr(BufferedImage img) {
         if (img.getType() == BufferedImage.TYPE_3BYTE_BGR) {
             return img;
