@@ -39,7 +39,8 @@ import java.util.concurrent.Executors;
                 "",
                 "Videos: detect -m models/v1 --video clip.mp4 [--fps 2 | --every N | --frames K] [--json]",
                 "  one line per video; JSON adds frames [{index, t, p_fake}], rule, frames_scored. A cut, unreadable",
-                "  or non-video file gives {path, error: truncated_video|unreadable|not_a_video|missing, message}."})
+                "  or non-video file gives {path, error: truncated_video|unreadable|not_a_video|missing, message}.",
+                "  --faces scores tracked faces (JSON adds tracks; no face at all gives error no_face)."})
 public class DetectCommand extends BaseCommand {
     @Mixin
     ModelMixin model = new ModelMixin();

@@ -7,6 +7,7 @@ import org.deepguard.core.io.AtomicFiles;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.video.FrameScore;
+import org.deepguard.core.video.TrackVerdict;
 import org.deepguard.core.video.VideoDetector;
 import org.deepguard.core.video.VideoException;
 import org.deepguard.core.video.VideoInfo;
@@ -51,6 +52,9 @@ final class VideoDetection {
     int run(Detector detector, int batchSize, InputStream stdin) throws IOException {
         VideoDetector videos = new VideoDetector(detector, options.sampling(), options.aggregation(),
                 Math.max(1, batchSize), options.framesOut == null ? 0 : Math.max(0, options.framesOutCount));
+        if (options.faces) {
+            videos = videos.withFaces(options.faceMargin);
+        }
         List<Path> files = new ArrayList<>();
         InputCollector.collect(options.videos, stdin, VideoDetection::hasVideoExtension, files::add);
         if (files.isEmpty()) {
@@ -135,9 +139,27 @@ final class VideoDetection {
                 fo.put("index", f.index());
                 fo.put("t", round(f.seconds()));
                 fo.put("p_fake", round(f.pFake()));
+                if (f.box() != null) {
+                    fo.put("track", f.track());
+                    fo.put("box", List.of(f.box().x, f.box().y, f.box().width, f.box().height));
+                }
                 frames.add(fo);
             }
             o.put("frames", frames);
+            if (!r.tracks().isEmpty()) {
+                List<Map<String, Object>> tracks = new ArrayList<>();
+                for (TrackVerdict t : r.tracks()) {
+                    Map<String, Object> to = new LinkedHashMap<>();
+                    to.put("track", t.track());
+                    to.put("label", t.verdict().verdict().label());
+                    to.put("p_fake", round(t.verdict().pFake()));
+                    to.put("frames", t.verdict().frames());
+                    to.put("from_s", round(t.fromSeconds()));
+                    to.put("to_s", round(t.toSeconds()));
+                    tracks.add(to);
+                }
+                o.put("tracks", tracks);
+            }
             out.println(Json.line(o));
         } else {
             String label = switch (v.verdict()) {
@@ -145,8 +167,10 @@ final class VideoDetection {
                 case REAL -> "Real";
                 case UNCERTAIN -> "Uncertain";
             };
-            out.printf(Locale.ROOT, "%-9s p_fake=%.4f  %s  [%s, %d of %d frames]%n", label, v.pFake(), r.file(),
-                    v.aggregation().describe(), v.frames(), r.framesDecoded());
+            String what = r.tracks().isEmpty() ? v.frames() + " of " + r.framesDecoded() + " frames"
+                    : r.tracks().size() + " face track(s), worst over " + v.frames() + " frames";
+            out.printf(Locale.ROOT, "%-9s p_fake=%.4f  %s  [%s, %s]%n", label, v.pFake(), r.file(),
+                    v.aggregation().describe(), what);
         }
     }
 

@@ -44,6 +44,15 @@ public class VideoOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     double minFraction;
 
+    @Option(names = "--faces", description = "Score faces instead of whole frames: find them (OpenCV Haar cascade), "
+            + "follow each across frames by box overlap, verdict of the most suspicious face track.")
+    boolean faces;
+
+    @Option(names = "--face-margin", paramLabel = "F", defaultValue = "0.2",
+            description = "With --faces: grow each face box by this share of its side on every edge "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double faceMargin;
+
     @Option(names = "--frames-out", paramLabel = "DIR",
             description = "Write the most suspicious frames of each video as PNG (see --frames-out-count).")
     Path framesOut;
@@ -61,6 +70,9 @@ public class VideoOptions {
         if (given()) {
             sampling();
             aggregation();
+            if (!(faceMargin >= 0 && faceMargin <= 1)) {
+                throw new CliException(ExitCode.USAGE, "--face-margin must lie in [0, 1]");
+            }
             if (framesOutCount < 1) {
                 throw new CliException(ExitCode.USAGE, "--frames-out-count must be at least 1");
             }

@@ -144,6 +144,27 @@ class VideoDetectionTest {
     }
 
     @Test
+    void facesAreTrackedAndScored() throws Exception {
+        Path face = TestVideos.pngAvi(dir.resolve("faces/face.avi"), 4, 10,
+                i -> TestVideos.cartoonFace(128, 20 + 2 * i, 15, 60));
+        Run r = run("-m", model.toString(), "--video", face.toString(), "--faces", "--every", "1", "--json");
+        assertEquals(ExitCode.OK, r.code(), r.err());
+        JsonNode o = r.json().get(0);
+        assertEquals(1, o.get("tracks").size(), o.toString());
+        JsonNode track = o.get("tracks").get(0);
+        assertEquals(4, track.get("frames").asInt());
+        assertEquals(0.3, track.get("to_s").asDouble(), 1e-9);
+        assertEquals(track.get("p_fake").asDouble(), o.get("p_fake").asDouble(), 0);
+        for (JsonNode f : o.get("frames")) {
+            assertEquals(0, f.get("track").asInt());
+            assertEquals(4, f.get("box").size());
+        }
+        Run none = run("-m", model.toString(), "--video", stillAvi.toString(), "--faces", "--json");
+        assertEquals(ExitCode.PARTIAL, none.code());
+        assertEquals("no_face", none.json().get(0).get("error").asText());
+    }
+
+    @Test
     void usageErrors() {
         assertEquals(ExitCode.USAGE, run("-m", model.toString(), "--video", stillAvi.toString(), "--every", "2",
                 "--fps", "3").code());
