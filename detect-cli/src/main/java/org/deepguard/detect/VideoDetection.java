@@ -131,6 +131,9 @@ final class VideoDetection {
             o.put("fps", round(r.info().frameRate()));
             o.put("width", r.info().width());
             o.put("height", r.info().height());
+            if (r.info().rotation() != 0) {
+                o.put("rotation", r.info().rotation());
+            }
             o.put("model_id", detector.bundle().metadata().modelId);
             o.put("ms", Math.round((r.decodeSeconds() + r.scoreSeconds()) * 1e4) / 10.0);
             List<Map<String, Object>> frames = new ArrayList<>(r.frames().size());

@@ -10,7 +10,10 @@ package org.deepguard.core.video;
  * @param frameRate       average frames per second, 0 when unknown
  * @param frameCount      number of video frames, -1 when the container does not say
  * @param durationSeconds container duration, 0 when unknown
+ * @param rotation        clockwise quarter turns in degrees (0, 90, 180, 270) applied to decoded frames, from the
+ *                        stream's display matrix (phones record sideways and say so); width and height are
+ *                        the stored, unrotated ones
  */
 public record VideoInfo(String format, String codec, int width, int height, double frameRate, long frameCount,
-                        double durationSeconds) {
+                        double durationSeconds, int rotation) {
 }

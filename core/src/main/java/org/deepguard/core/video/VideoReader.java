@@ -5,7 +5,11 @@ import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
@@ -67,8 +71,23 @@ public final class VideoReader implements AutoCloseable {
                 : Math.max(0, oc.duration()) / (double) avutil.AV_TIME_BASE;
         long frames = st.nb_frames() > 0 ? st.nb_frames() : -1;
         this.info = new VideoInfo(grabber.getFormat(), avcodec.avcodec_get_name(st.codecpar().codec_id()).getString(),
-                grabber.getImageWidth(),
-                grabber.getImageHeight(), grabber.getVideoFrameRate(), frames, duration);
+                grabber.getImageWidth(), grabber.getImageHeight(), grabber.getVideoFrameRate(), frames, duration,
+                rotation(st));
+    }
+
+    /** Clockwise rotation the player applies, as the ffmpeg tool computes it: minus the display matrix angle. */
+    private static int rotation(AVStream st) {
+        BytePointer matrix = avformat.av_stream_get_side_data(st, avcodec.AV_PKT_DATA_DISPLAYMATRIX,
+                (SizeTPointer) null);
+        if (matrix == null || matrix.isNull()) {
+            return 0;
+        }
+        double theta = -avutil.av_display_rotation_get(new IntPointer(matrix));
+        if (Double.isNaN(theta)) {
+            return 0;
+        }
+        int quarter = (int) Math.round(theta / 90.0);
+        return Math.floorMod(quarter * 90, 360);
     }
 
     /** Opens a video, with one-line errors for files that are missing, not videos, or cut short. */
@@ -150,6 +169,7 @@ public final class VideoReader implements AutoCloseable {
         long total = sampling.needsFrameCount() ? frameCount() : info.frameCount();
         FrameSampling.Selector selector = sampling.selector(total, info.frameRate());
         BufferedImage image = null;
+        BufferedImage turned = null;
         long index = 0;
         double last = -1;
         boolean stoppedEarly = false;
@@ -170,7 +190,10 @@ public final class VideoReader implements AutoCloseable {
             double seconds = (f.timestamp - startMicros) / 1e6;
             if (selector.take(index, seconds)) {
                 image = toRgb(f, image);
-                sink.frame(index, seconds, image);
+                if (info.rotation() != 0) {
+                    turned = rotate(image, info.rotation(), turned);
+                }
+                sink.frame(index, seconds, info.rotation() != 0 ? turned : image);
             }
             last = seconds;
             index++;
@@ -190,19 +213,22 @@ public final class VideoReader implements AutoCloseable {
         return index;
     }
 
-    /** A stream that ends well before what the container announced was cut (or is damaged). */
+    /**
+     * A stream that ends well before what the container announced was cut (or is damaged). A few frames of slack
+     * (2 plus 5%): edit lists and decoder delay legitimately drop some.
+     */
     private void checkComplete(long decoded, double lastSeconds) throws VideoException {
-        if (info.frameCount() > 0 && decoded < info.frameCount()) {
-            throw new VideoException(source, VideoProblem.TRUNCATED,
-                    "decoded " + decoded + " of " + info.frameCount() + " frames");
+        long expected = info.frameCount();
+        if (expected > 0 && decoded < expected - 2 - 0.05 * expected) {
+            throw new VideoException(source, VideoProblem.TRUNCATED, "decoded " + decoded + " of " + expected + " frames");
         }
         double rate = info.frameRate();
-        if (info.frameCount() < 0 && rate > 0 && info.durationSeconds() > 0) {
+        double duration = info.durationSeconds();
+        if (expected < 0 && rate > 0 && duration > 0) {
             double covered = lastSeconds + 1 / rate;
-            double slack = 2 / rate + 0.01 * info.durationSeconds();
-            if (covered < info.durationSeconds() - slack) {
-                throw new VideoException(source, VideoProblem.TRUNCATED, String.format(java.util.Locale.ROOT,
-                        "stream ends at %.2f s of %.2f s", covered, info.durationSeconds()));
+            if (covered < duration - 2 / rate - 0.05 * duration) {
+                throw new VideoException(source, VideoProblem.TRUNCATED,
+                        String.format(java.util.Locale.ROOT, "stream ends at %.2f s of %.2f s", covered, duration));
             }
         }
     }
@@ -233,6 +259,31 @@ public final class VideoReader implements AutoCloseable {
             }
         }
         return img;
+    }
+
+    /** Clockwise rotation by a quarter-turn multiple, into {@code reuse} when it fits. */
+    static BufferedImage rotate(BufferedImage src, int degrees, BufferedImage reuse) {
+        int w = src.getWidth();
+        int h = src.getHeight();
+        boolean swap = degrees == 90 || degrees == 270;
+        int ow = swap ? h : w;
+        int oh = swap ? w : h;
+        BufferedImage out = reuse != null && reuse.getWidth() == ow && reuse.getHeight() == oh ? reuse
+                : new BufferedImage(ow, oh, BufferedImage.TYPE_INT_RGB);
+        int[] in = ((DataBufferInt) src.getRaster().getDataBuffer()).getData();
+        int[] px = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = in[y * w + x];
+                switch (degrees) {
+                    case 90 -> px[x * ow + (h - 1 - y)] = v;
+                    case 180 -> px[(h - 1 - y) * ow + (w - 1 - x)] = v;
+                    case 270 -> px[(w - 1 - x) * ow + y] = v;
+                    default -> px[y * ow + x] = v;
+                }
+            }
+        }
+        return out;
     }
 
     @Override

@@ -35,6 +35,43 @@ public final class TestVideos {
         return record(file, "mp4", avcodec.AV_CODEC_ID_MPEG4, avutil.AV_PIX_FMT_YUV420P, frames, fps, frame);
     }
 
+    /**
+     * Lossless PNG frames in QuickTime, shown turned 90 degrees clockwise: the track header's identity matrix is
+     * patched to the one ffmpeg writes for a 90-degree rotation (the recorder of javacv 1.5.7 cannot set it).
+     */
+    public static Path rotated90Mov(Path file, int frames, double fps, IntFunction<BufferedImage> frame)
+            throws IOException {
+        record(file, "mov", avcodec.AV_CODEC_ID_PNG, avutil.AV_PIX_FMT_RGB24, frames, fps, frame);
+        byte[] b = Files.readAllBytes(file);
+        int height = frame.apply(0).getHeight();
+        java.nio.ByteBuffer identity = java.nio.ByteBuffer.allocate(36)
+                .putInt(0x10000).putInt(0).putInt(0).putInt(0).putInt(0x10000).putInt(0).putInt(0).putInt(0)
+                .putInt(0x40000000);
+        java.nio.ByteBuffer turned = java.nio.ByteBuffer.allocate(36)
+                .putInt(0).putInt(0x10000).putInt(0).putInt(-0x10000).putInt(0).putInt(0).putInt(height << 16)
+                .putInt(0).putInt(0x40000000);
+        int tkhd = indexOf(b, "tkhd".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0);
+        int at = indexOf(b, identity.array(), tkhd);
+        if (tkhd < 0 || at < 0) {
+            throw new IOException("no track matrix found in " + file);
+        }
+        System.arraycopy(turned.array(), 0, b, at, 36);
+        return Files.write(file, b);
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
+        outer:
+        for (int i = Math.max(0, from); i <= hay.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     public static Path record(Path file, String format, int codec, int pixelFormat, int frames, double fps,
                               IntFunction<BufferedImage> frame) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());

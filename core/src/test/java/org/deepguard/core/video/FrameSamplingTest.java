@@ -106,4 +106,30 @@ class FrameSamplingTest {
         assertThrows(IllegalArgumentException.class, () -> new FrameSampling.Fps(-1));
         assertThrows(IllegalArgumentException.class, () -> new FrameSampling.Frames(0));
     }
+
+    @Test
+    void displayRotationIsApplied() throws Exception {
+        // 24 x 12 frame, left half white: a 90-degree clockwise turn puts the white half on top of a 12 x 24 frame.
+        java.awt.image.BufferedImage src = new java.awt.image.BufferedImage(24, 12,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 12; y++) {
+            for (int x = 0; x < 12; x++) {
+                src.setRGB(x, y, 0xFFFFFF);
+            }
+        }
+        src.setRGB(23, 0, 0xFF0000); // top-right corner red: ends up bottom-right after a clockwise turn
+        Path mov = TestVideos.rotated90Mov(dir.resolve("turned.mov"), 2, 10, i -> src);
+        try (VideoReader r = VideoReader.open(mov)) {
+            assertEquals(90, r.info().rotation());
+            int[][] seen = new int[2][];
+            r.read(new FrameSampling.Every(1), (i, t, img) -> {
+                seen[(int) i] = new int[] {img.getWidth(), img.getHeight(), img.getRGB(5, 5) & 0xFFFFFF,
+                        img.getRGB(5, 18) & 0xFFFFFF, img.getRGB(11, 23) & 0xFFFFFF};
+            });
+            assertArrayEquals(new int[] {12, 24, 0xFFFFFF, 0, 0xFF0000}, seen[1]);
+        }
+        try (VideoReader r = VideoReader.open(avi)) {
+            assertEquals(0, r.info().rotation());
+        }
+    }
 }

@@ -71,6 +71,13 @@ class VideoDetectorTest {
             Path cut = TestVideos.firstHalf(full, dir.resolve("cut/" + full.getFileName()));
             assertProblem(VideoProblem.TRUNCATED, cut);
         }
+        // A cut AVI whose RIFF size was "repaired": the container looks whole, but frames are missing at the end.
+        Path big = TestVideos.pngAvi(dir.resolve("big.avi"), 20, 10, i -> TestImages.texture(48, i));
+        byte[] half = Files.readAllBytes(TestVideos.firstHalf(big, dir.resolve("cut/big-fixed.avi")));
+        java.nio.ByteBuffer.wrap(half).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(4, half.length - 8);
+        Path fixed = Files.write(dir.resolve("cut/big-fixed.avi"), half);
+        VideoException cutButWhole = assertProblem(VideoProblem.TRUNCATED, fixed);
+        assertTrue(cutButWhole.getMessage().contains("of 20 frames"), cutButWhole.getMessage());
         assertProblem(VideoProblem.NOT_A_VIDEO, Files.writeString(dir.resolve("notes.mp4"), "not a video\n"));
         assertProblem(VideoProblem.NOT_A_VIDEO, TestImages.png(dir.resolve("image.mp4"), TestImages.texture(16, 1)));
         assertProblem(VideoProblem.NOT_A_VIDEO, Files.write(dir.resolve("noise.mp4"), new byte[] {0, 1, 2, 3, 4, 5,
@@ -79,11 +86,12 @@ class VideoDetectorTest {
         assertProblem(VideoProblem.MISSING, dir.resolve("nowhere.mp4"));
     }
 
-    static void assertProblem(VideoProblem expected, Path file) {
+    static VideoException assertProblem(VideoProblem expected, Path file) {
         VideoDetector d = new VideoDetector(detector, new FrameSampling.Every(1), Aggregation.meanLogit(), 4);
         VideoException e = assertThrows(VideoException.class, () -> d.detect(file), file.toString());
         assertEquals(expected, e.problem(), e.getMessage());
         assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        return e;
     }
 }
