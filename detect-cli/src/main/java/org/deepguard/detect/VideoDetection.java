@@ -102,7 +102,7 @@ final class VideoDetection {
                     if (bar[0] != null) {
                         bar[0].stepBy(decoded - shown[0]);
                         shown[0] = decoded;
-                        bar[0].message(scored + " scored");
+                        bar[0].message(" " + scored + " scored");
                     }
                 }
             });
