@@ -37,10 +37,11 @@ import java.util.concurrent.Executors;
                 "{path, error, message}. Exit 0 when every file was scored, 1 when some failed (the rest",
                 "are still scored), 2 usage, 3 model could not be loaded.",
                 "",
-                "Videos: detect -m models/v1 --video clip.mp4 [--fps 2 | --every N | --frames K] [--json]",
-                "  one line per video; JSON adds frames [{index, t, p_fake}], rule, frames_scored. A cut, unreadable",
-                "  or non-video file gives {path, error: truncated_video|unreadable|not_a_video|missing, message}.",
-                "  --faces scores tracked faces (JSON adds tracks; no face at all gives error no_face)."})
+                "Videos: one verdict per video from sampled frames:",
+                "  detect -m models/v1 --video clip.mp4 --fps 2 --json",
+                "  detect -m models/v1 --video clips/ --frames 16 --aggregate topk-mean --faces",
+                "JSON adds frames [{index, t, p_fake}], rule, frames_scored (and tracks with",
+                "--faces); errors: truncated_video, unreadable, not_a_video, no_face, missing."})
 public class DetectCommand extends BaseCommand {
     @Mixin
     ModelMixin model = new ModelMixin();
