@@ -11,6 +11,9 @@ import org.deepguard.core.model.Backbone;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.model.NetworkConfig;
+import org.deepguard.core.report.ChartFiles;
+import org.deepguard.core.report.Plots;
+import org.deepguard.core.train.AugmentationConfig;
 import org.deepguard.core.train.Trainer;
 import org.deepguard.core.train.TrainingConfig;
 import org.deepguard.core.train.TrainingMonitor;
@@ -81,6 +84,40 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--flip", defaultValue = "0.5", description = "Horizontal flip probability (default: ${DEFAULT-VALUE}).")
     double flip;
 
+    @Option(names = "--crop", defaultValue = "0", description = "Random resized crop probability (default: ${DEFAULT-VALUE}).")
+    double crop;
+
+    @Option(names = "--blur", defaultValue = "0.1", description = "Gaussian blur probability, sigma ~ U(0,3) (default: ${DEFAULT-VALUE}).")
+    double blur;
+
+    @Option(names = "--jpeg", defaultValue = "0.1", description = "JPEG re-compression probability, quality ~ U(30,100) (default: ${DEFAULT-VALUE}).")
+    double jpeg;
+
+    @Option(names = "--color-jitter", defaultValue = "0", description = "Brightness/contrast/saturation jitter probability (default: ${DEFAULT-VALUE}).")
+    double colorJitter;
+
+    @Option(names = "--weight-decay", defaultValue = "1e-5", description = "L2 on all weights (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--freeze-epochs", defaultValue = "5",
+            description = "With ImageNet weights: epochs with the backbone frozen before fine-tuning (default: ${DEFAULT-VALUE}).")
+    int freezeEpochs;
+
+    @Option(names = "--unfreeze-last", defaultValue = "20",
+            description = "Fine-tuning trains the last N backbone layers (default: ${DEFAULT-VALUE}).")
+    int unfreezeLast;
+
+    @Option(names = "--finetune-lr-factor", defaultValue = "0.1",
+            description = "Fine-tuning learning rate = --lr times this (default: ${DEFAULT-VALUE}).")
+    double finetuneLrFactor;
+
+    @Option(names = "--plateau-factor", defaultValue = "0",
+            description = "Scale the learning rate by this when validation loss stalls; 0 = off (default: ${DEFAULT-VALUE}).")
+    double plateauFactor;
+
+    @Option(names = "--plateau-patience", defaultValue = "2", description = "Epochs before a plateau reduction (default: ${DEFAULT-VALUE}).")
+    int plateauPatience;
+
     @Option(names = "--no-class-weights", description = "Do not weight the loss by inverse class frequency.")
     boolean noClassWeights;
 
@@ -99,7 +136,9 @@ public class TrainCommand extends BaseCommand {
         NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
                 .withCnnChannels(cnnChannels);
         TrainingConfig config = new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
-                warmupEpochs, 1e-5, patience, flip, !noClassWeights,
+                warmupEpochs, weightDecay, patience,
+                new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
+                freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
                 workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed);
         if (!resume && Files.exists(output.resolve(Trainer.CHECKPOINTS))) {
             throw new CliException(ExitCode.USAGE, output + ": holds checkpoints of an earlier run; pass --resume to "
@@ -107,9 +146,12 @@ public class TrainCommand extends BaseCommand {
         }
         Files.createDirectories(output);
         Path log = output.resolve("train-log.jsonl");
+        if (!resume) {
+            Files.deleteIfExists(log); // a fresh run starts a fresh log; a resumed one continues it
+        }
         try (BufferedWriter logWriter = Files.newBufferedWriter(log, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-             ConsoleMonitor monitor = new ConsoleMonitor(logWriter)) {
+             ConsoleMonitor monitor = new ConsoleMonitor(logWriter, output)) {
             ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
                     .train(m, manifest, output, resume);
             var meta = bundle.metadata();
@@ -128,12 +170,23 @@ public class TrainCommand extends BaseCommand {
     /** Progress bar per epoch plus a JSON-lines log of epochs. */
     private final class ConsoleMonitor implements TrainingMonitor, AutoCloseable {
         private final BufferedWriter log;
+        private final Path dir;
+        private final java.util.List<Map<String, Object>> history = new java.util.ArrayList<>();
         private Progress bar;
         private int batches;
         private int epochs;
 
-        ConsoleMonitor(BufferedWriter log) {
+        ConsoleMonitor(BufferedWriter log, Path dir) throws IOException {
             this.log = log;
+            this.dir = dir;
+            Path existing = dir.resolve("train-log.jsonl");
+            if (Files.exists(existing)) { // a resumed run draws its curves from the first epoch
+                for (String line : Files.readAllLines(existing)) {
+                    if (!line.isBlank()) {
+                        history.add(Json.MAPPER.readValue(line, Map.class));
+                    }
+                }
+            }
         }
 
         @Override
@@ -158,10 +211,12 @@ public class TrainCommand extends BaseCommand {
                 bar.close();
                 bar = null;
             }
+            history.add(record);
             try {
                 log.write(Json.line(record));
                 log.newLine();
                 log.flush();
+                writeCurves();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -170,6 +225,18 @@ public class TrainCommand extends BaseCommand {
                     f(record.get("val_accuracy")), f(record.get("val_auc")), (Double) record.get("images_per_second"),
                     100 * (Double) record.get("data_wait_share"),
                     Boolean.TRUE.equals(record.get("best")) ? " (best)" : ""));
+        }
+
+        /** Loss and quality curves, redrawn after every epoch so a long run can be watched. */
+        private void writeCurves() throws IOException {
+            var loss = Plots.trainingCurves(history, "loss", k -> k.equals("loss") || k.equals("val_loss"));
+            var quality = Plots.trainingCurves(history, "validation", k -> k.equals("val_accuracy") || k.equals("val_auc"));
+            if (loss != null) {
+                ChartFiles.write(loss, dir, "curves-loss");
+            }
+            if (quality != null) {
+                ChartFiles.write(quality, dir, "curves-validation");
+            }
         }
 
         @Override

@@ -209,6 +209,82 @@ public final class BinaryMetrics {
         return thr;
     }
 
+    /**
+     * Equal error rate: the rate where the false-positive rate equals the false-negative rate (1 - TPR), linearly
+     * interpolated between the two ROC points that bracket the crossing. NaN for one class.
+     */
+    public static double equalErrorRate(boolean[] isFake, double[] score) {
+        long pos = count(isFake, true);
+        if (pos == 0 || pos == isFake.length) {
+            return Double.NaN;
+        }
+        Curve c = roc(isFake, score);
+        double prevD = c.x()[0] - (1 - c.y()[0]);
+        for (int i = 1; i < c.x().length; i++) {
+            double d = c.x()[i] - (1 - c.y()[i]); // FPR - FNR rises from -1 to +1 along the curve
+            if (d >= 0) {
+                double t = d == prevD ? 0 : -prevD / (d - prevD);
+                return c.x()[i - 1] + t * (c.x()[i] - c.x()[i - 1]);
+            }
+            prevD = d;
+        }
+        return Double.NaN; // unreachable: the last ROC point has FPR 1, FNR 0
+    }
+
+    /**
+     * Highest true-positive rate reachable by a threshold whose false-positive rate is at most {@code maxFpr}
+     * (a step read of the ROC curve, no interpolation, so it never flatters). NaN for one class.
+     */
+    public static double tprAtFpr(boolean[] isFake, double[] score, double maxFpr) {
+        long pos = count(isFake, true);
+        if (pos == 0 || pos == isFake.length) {
+            return Double.NaN;
+        }
+        Curve c = roc(isFake, score);
+        double best = 0;
+        for (int i = 0; i < c.x().length; i++) {
+            if (c.x()[i] <= maxFpr + 1e-12) {
+                best = Math.max(best, c.y()[i]);
+            }
+        }
+        return best;
+    }
+
+    /** One bin of a reliability diagram: predictions with p_fake in [lo, hi) (the last bin includes 1). */
+    public record ReliabilityBin(double lo, double hi, int count, double meanPFake, double fractionFake) {}
+
+    /** Equal-width reliability bins over [0,1], the same binning {@link #expectedCalibrationError} uses. */
+    public static java.util.List<ReliabilityBin> reliability(boolean[] isFake, double[] pFake, int bins) {
+        check(isFake, pFake);
+        double[] sumP = new double[bins];
+        double[] sumY = new double[bins];
+        int[] n = new int[bins];
+        for (int i = 0; i < pFake.length; i++) {
+            int b = Math.max(0, Math.min((int) (pFake[i] * bins), bins - 1));
+            sumP[b] += pFake[i];
+            sumY[b] += isFake[i] ? 1 : 0;
+            n[b]++;
+        }
+        java.util.List<ReliabilityBin> out = new java.util.ArrayList<>(bins);
+        for (int b = 0; b < bins; b++) {
+            out.add(new ReliabilityBin((double) b / bins, (double) (b + 1) / bins, n[b],
+                    n[b] == 0 ? Double.NaN : sumP[b] / n[b], n[b] == 0 ? Double.NaN : sumY[b] / n[b]));
+        }
+        return out;
+    }
+
+    /** Why a ranking metric is undefined for this input, or null when it is defined. */
+    public static String singleClassReason(boolean[] isFake) {
+        long pos = count(isFake, true);
+        if (pos == 0) {
+            return "undefined: no fake images in the evaluated set (" + isFake.length + " real)";
+        }
+        if (pos == isFake.length) {
+            return "undefined: no real images in the evaluated set (" + isFake.length + " fake)";
+        }
+        return null;
+    }
+
     static long count(boolean[] values, boolean target) {
         long n = 0;
         for (boolean v : values) {
@@ -217,7 +293,7 @@ public final class BinaryMetrics {
         return n;
     }
 
-    private static int[] descending(double[] score) {
+    static int[] descending(double[] score) {
         return IntStream.range(0, score.length).boxed()
                 .sorted(Comparator.comparingDouble((Integer i) -> score[i]).reversed())
                 .mapToInt(Integer::intValue).toArray();

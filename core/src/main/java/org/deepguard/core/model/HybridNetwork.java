@@ -26,6 +26,10 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 
 /**
  * Builds the hybrid detector: a ResNet50 branch and an artifact-sensitive CNN branch read the same input, each is
@@ -68,10 +72,23 @@ public final class HybridNetwork {
 
     public static ComputationGraphConfiguration configuration(NetworkConfig config, IUpdater updater,
                                                               double[] classWeights) {
-        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+        return configuration(config, updater, classWeights, name -> false, 0.0);
+    }
+
+    /**
+     * @param weightDecay L2 coefficient on all weights (the first head layer keeps its own, larger one)
+     * @param frozen layers for which this is true are wrapped in DL4J's FrozenLayer: their parameters do not change
+     *               and they run in inference mode (BatchNorm uses its running statistics), as a frozen pretrained
+     *               backbone should
+     */
+    public static ComputationGraphConfiguration configuration(NetworkConfig config, IUpdater updater,
+                                                              double[] classWeights, Predicate<String> frozen,
+                                                              double weightDecay) {
+        GraphBuilder g = new GraphBuilder(new NeuralNetConfiguration.Builder()
                 .seed(config.seed())
                 .updater(updater)
                 .weightInit(WeightInit.RELU) // He-normal
+                .l2(weightDecay)
                 .activation(Activation.IDENTITY)
                 .convolutionMode(ConvolutionMode.Same)
                 .gradientNormalization(GradientNormalization.ClipL2PerLayer)
@@ -80,7 +97,7 @@ public final class HybridNetwork {
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .graphBuilder()
                 .addInputs(INPUT)
-                .setInputTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3));
+                .setInputTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3)), frozen);
 
         List<String> pooled = new ArrayList<>();
         pooled.add(addCnnBranch(g, config.cnnChannels()));
@@ -102,7 +119,70 @@ public final class HybridNetwork {
         return g.build();
     }
 
-    private static String addCnnBranch(ComputationGraphConfiguration.GraphBuilder g, int[] channels) {
+    /** DL4J's graph builder, with layers selected by name wrapped as frozen. */
+    private static final class GraphBuilder {
+        private final ComputationGraphConfiguration.GraphBuilder g;
+        private final Predicate<String> frozen;
+
+        GraphBuilder(ComputationGraphConfiguration.GraphBuilder g, Predicate<String> frozen) {
+            this.g = g;
+            this.frozen = frozen;
+        }
+
+        GraphBuilder addLayer(String name, Layer layer, String... inputs) {
+            g.addLayer(name, frozen.test(name) ? new FrozenLayer(layer) : layer, inputs);
+            return this;
+        }
+
+        GraphBuilder addVertex(String name, GraphVertex vertex, String... inputs) {
+            // Parameterless vertices inside a frozen region must be frozen too, or backprop stops at them.
+            g.addVertex(name, frozen.test(name) ? new org.deeplearning4j.nn.conf.graph.FrozenVertex(vertex) : vertex,
+                    inputs);
+            return this;
+        }
+
+        void setOutputs(String... names) {
+            g.setOutputs(names);
+        }
+
+        ComputationGraphConfiguration build() {
+            return g.build();
+        }
+    }
+
+    /** Backbone layer names in graph order (stem first, res5c last): what "the last N layers" counts. */
+    public static List<String> backboneLayerOrder(ComputationGraph net) {
+        List<String> out = new ArrayList<>();
+        for (int idx : net.topologicalSortOrder()) {
+            var v = net.getVertices()[idx];
+            if (v.hasLayer() && isBackboneVertex(v.getVertexName())) {
+                out.add(v.getVertexName());
+            }
+        }
+        return out;
+    }
+
+    /** Copies parameters of same-named, same-shaped layers from one graph to another; returns layers copied. */
+    public static int copyParameters(ComputationGraph from, ComputationGraph to, Predicate<String> which) {
+        int copied = 0;
+        for (org.deeplearning4j.nn.api.Layer target : to.getLayers()) {
+            String name = target.conf().getLayer().getLayerName();
+            if (!which.test(name) || from.getConfiguration().getVertices().get(name) == null) {
+                continue;
+            }
+            var src = from.getLayer(name).paramTable();
+            var dst = target.paramTable();
+            if (!src.keySet().equals(dst.keySet()) || dst.entrySet().stream()
+                    .anyMatch(e -> !java.util.Arrays.equals(e.getValue().shape(), src.get(e.getKey()).shape()))) {
+                continue;
+            }
+            dst.forEach((k, v) -> v.assign(src.get(k)));
+            copied++;
+        }
+        return copied;
+    }
+
+    private static String addCnnBranch(GraphBuilder g, int[] channels) {
         String in = INPUT;
         for (int i = 0; i < channels.length; i++) {
             int b = i + 1;
@@ -122,7 +202,7 @@ public final class HybridNetwork {
         return CNN_POOL;
     }
 
-    private static String addResNet50(ComputationGraphConfiguration.GraphBuilder g, boolean lite) {
+    private static String addResNet50(GraphBuilder g, boolean lite) {
         g.addLayer("stem-cnn1", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(64).build(), INPUT);
         g.addLayer("stem-batch1", new BatchNormalization.Builder().build(), "stem-cnn1");
         g.addLayer("stem-act1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem-batch1");
@@ -144,7 +224,7 @@ public final class HybridNetwork {
     }
 
     /** A bottleneck block 1x1 - 3x3 - 1x1 with identity or projection shortcut; returns the block's output. */
-    private static String bottleneck(ComputationGraphConfiguration.GraphBuilder g, String id, String in, int width,
+    private static String bottleneck(GraphBuilder g, String id, String in, int width,
                                      int out, int stride, boolean project) {
         String conv = "res" + id + "_branch";
         String bn = "bn" + id + "_branch";
@@ -170,7 +250,7 @@ public final class HybridNetwork {
         return conv;
     }
 
-    private static String addHead(ComputationGraphConfiguration.GraphBuilder g, NetworkConfig config, String in) {
+    private static String addHead(GraphBuilder g, NetworkConfig config, String in) {
         int[] units = config.headUnits();
         for (int i = 0; i < units.length; i++) {
             int n = i + 1;

@@ -1,16 +1,13 @@
 package org.deepguard.core.model;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.zoo.PretrainedType;
 import org.deeplearning4j.zoo.model.ResNet50;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * ImageNet weights for the ResNet50 branch: from a local file when given, else the DL4J zoo's cache or download
@@ -45,28 +42,8 @@ public final class PretrainedWeights {
         }
     }
 
-    /** Copies every parameter whose vertex name and shape match; returns how many layers were copied. */
+    /** Copies every backbone parameter whose vertex name and shape match; returns how many layers were copied. */
     public static int transfer(ComputationGraph from, ComputationGraph to) {
-        int copied = 0;
-        for (Layer target : to.getLayers()) {
-            String name = target.conf().getLayer().getLayerName();
-            if (!HybridNetwork.isBackboneVertex(name) || from.getConfiguration().getVertices().get(name) == null) {
-                continue;
-            }
-            Layer source = from.getLayer(name);
-            Map<String, INDArray> src = source.paramTable();
-            Map<String, INDArray> dst = target.paramTable();
-            if (!src.keySet().equals(dst.keySet())) {
-                continue;
-            }
-            boolean shapesMatch = dst.entrySet().stream()
-                    .allMatch(e -> java.util.Arrays.equals(e.getValue().shape(), src.get(e.getKey()).shape()));
-            if (!shapesMatch) {
-                continue;
-            }
-            dst.forEach((k, v) -> v.assign(src.get(k)));
-            copied++;
-        }
-        return copied;
+        return HybridNetwork.copyParameters(from, to, HybridNetwork::isBackboneVertex);
     }
 }

@@ -13,10 +13,20 @@ public class CosineSchedule implements ISchedule {
     private final double minValue;
     private final int warmupIterations;
     private final int totalIterations;
+    private final int startIteration;
 
+    public CosineSchedule(double baseValue, double minValue, int warmupIterations, int totalIterations) {
+        this(baseValue, minValue, warmupIterations, totalIterations, 0);
+    }
+
+    /**
+     * @param startIteration global iteration at which this schedule begins (a second training phase starts
+     *                       its own warm-up and decay where the first ended)
+     */
     public CosineSchedule(@JsonProperty("baseValue") double baseValue, @JsonProperty("minValue") double minValue,
                           @JsonProperty("warmupIterations") int warmupIterations,
-                          @JsonProperty("totalIterations") int totalIterations) {
+                          @JsonProperty("totalIterations") int totalIterations,
+                          @JsonProperty("startIteration") int startIteration) {
         if (totalIterations <= 0 || warmupIterations < 0 || warmupIterations > totalIterations) {
             throw new IllegalArgumentException("need 0 <= warmup <= total and total > 0");
         }
@@ -24,10 +34,12 @@ public class CosineSchedule implements ISchedule {
         this.minValue = minValue;
         this.warmupIterations = warmupIterations;
         this.totalIterations = totalIterations;
+        this.startIteration = startIteration;
     }
 
     @Override
-    public double valueAt(int iteration, int epoch) {
+    public double valueAt(int globalIteration, int epoch) {
+        int iteration = Math.max(0, globalIteration - startIteration);
         if (iteration < warmupIterations) {
             return baseValue * (iteration + 1) / warmupIterations;
         }
@@ -41,7 +53,7 @@ public class CosineSchedule implements ISchedule {
 
     @Override
     public ISchedule clone() {
-        return new CosineSchedule(baseValue, minValue, warmupIterations, totalIterations);
+        return new CosineSchedule(baseValue, minValue, warmupIterations, totalIterations, startIteration);
     }
 
     /**
@@ -51,12 +63,13 @@ public class CosineSchedule implements ISchedule {
     @Override
     public boolean equals(Object o) {
         return o instanceof CosineSchedule c && c.baseValue == baseValue && c.minValue == minValue
-                && c.warmupIterations == warmupIterations && c.totalIterations == totalIterations;
+                && c.warmupIterations == warmupIterations && c.totalIterations == totalIterations
+                && c.startIteration == startIteration;
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(baseValue, minValue, warmupIterations, totalIterations);
+        return java.util.Objects.hash(baseValue, minValue, warmupIterations, totalIterations, startIteration);
     }
 
     @JsonProperty("baseValue")
@@ -72,6 +85,11 @@ public class CosineSchedule implements ISchedule {
     @JsonProperty("warmupIterations")
     public int getWarmupIterations() {
         return warmupIterations;
+    }
+
+    @JsonProperty("startIteration")
+    public int getStartIteration() {
+        return startIteration;
     }
 
     @JsonProperty("totalIterations")

@@ -34,6 +34,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Trains the hybrid network from a manifest and writes a model bundle. Each epoch ends with a validation pass and
@@ -68,6 +71,11 @@ public final class Trainer {
         public double bestValLoss = Double.POSITIVE_INFINITY;
         public int bestEpoch = -1;
         public int epochsWithoutImprovement;
+        /** 1 = backbone frozen (pretrained only), 2 = fine-tuning; a random backbone trains in phase 1 throughout. */
+        public int phase = 1;
+        /** Product of reduce-on-plateau factors applied so far. */
+        public double lrScale = 1.0;
+        public int epochsSinceLrChange;
         public String configJson;
         public List<Map<String, Object>> history = new ArrayList<>();
     }
@@ -90,14 +98,18 @@ public final class Trainer {
         double[] classWeights = config.classWeights()
                 ? new double[] {train.size() / (2.0 * reals), train.size() / (2.0 * fakes)} : null;
         int batchesPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
-        int totalIterations = batchesPerEpoch * config.epochs();
-        int warmup = (int) Math.min(totalIterations, Math.round(config.warmupEpochs() * batchesPerEpoch));
-        CosineSchedule schedule = new CosineSchedule(config.learningRate(), config.minLearningRate(), warmup,
-                totalIterations);
+        boolean pretrained = config.network().backbone().isResNet()
+                && config.network().backboneWeights() == BackboneWeights.IMAGENET;
+        int phase1Epochs = pretrained ? Math.min(config.freezeEpochs(), config.epochs()) : config.epochs();
 
         Path checkpoints = outDir.resolve(CHECKPOINTS);
         Files.createDirectories(checkpoints);
-        String configJson = Json.line(config);
+        try (var stale = Files.list(checkpoints)) { // temp files of a run killed mid-write; never the real ones
+            for (Path p : stale.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        String configJson = Json.line(config.withWorkers(0));
         State state = new State();
         ComputationGraph net;
         Path last = checkpoints.resolve(LAST);
@@ -109,28 +121,41 @@ public final class Trainer {
                         + "the checkpoint's (" + state.configJson + ")");
             }
             net = ModelSerializer.restoreComputationGraph(last.toFile(), true);
-            monitor.onMessage("resuming after epoch " + state.epochsDone + " (iteration "
+            monitor.onMessage("resuming after epoch " + state.epochsDone + " (phase " + state.phase + ", iteration "
                     + net.getConfiguration().getIterationCount() + ")");
         } else {
             state.configJson = configJson;
-            net = HybridNetwork.build(config.network(), adam(schedule), classWeights);
+            Predicate<String> frozen = pretrained && phase1Epochs > 0 ? HybridNetwork::isBackboneVertex : n -> false;
+            state.phase = pretrained && phase1Epochs > 0 ? 1 : (pretrained ? 2 : 1);
+            net = build(phaseSchedule(state.phase == 1 ? 0 : phase1Epochs, state.phase == 1 && pretrained
+                    ? phase1Epochs : config.epochs(), batchesPerEpoch, state.phase == 2 ? config.finetuneLrFactor() : 1,
+                    1.0), classWeights, state.phase == 2 ? unfreezeFilter(null) : frozen);
             if (config.network().backbone().isResNet()) {
-                if (config.network().backboneWeights() == BackboneWeights.IMAGENET) {
+                if (pretrained) {
                     int n = PretrainedWeights.transfer(PretrainedWeights.loadResNet50(backboneWeightsFile), net);
-                    monitor.onMessage("backbone: ImageNet weights copied into " + n + " layers");
+                    monitor.onMessage("backbone: ImageNet weights copied into " + n + " layers; phase 1 trains the "
+                            + "CNN branch and head for " + phase1Epochs + " epochs with the backbone frozen, then the "
+                            + "last " + config.unfreezeLast() + " backbone layers are fine-tuned at "
+                            + config.finetuneLrFactor() + "x the learning rate");
                 } else {
-                    monitor.onMessage("backbone: randomly initialised (He-normal); all layers are trained");
+                    monitor.onMessage("backbone: randomly initialised (He-normal), so nothing is frozen: all layers "
+                            + "train from the start in one phase");
                 }
             }
         }
         monitor.onStart(config.epochs(), batchesPerEpoch, train.size(), val.size(),
                 String.format("%,d parameters", net.numParams()));
 
-        try (BatchPipeline pipeline = new BatchPipeline(preprocessor, new Augmenter(config.flipProbability()),
+        try (BatchPipeline pipeline = new BatchPipeline(preprocessor, new Augmenter(config.augmentation()),
                 config.workers(), 2, (item, e) -> monitor.onSkippedImage(item.path().toString(),
                 e.problem().code()))) {
-            BatchPipeline valPipeline = pipeline; // same workers; no augmentation is applied to validation below
             for (int epoch = state.epochsDone; epoch < config.epochs(); epoch++) {
+                if (pretrained && state.phase == 1 && epoch >= phase1Epochs) {
+                    net = startFineTuning(net, classWeights, phase1Epochs, batchesPerEpoch, state);
+                    state.phase = 2;
+                    state.epochsWithoutImprovement = 0;
+                    state.bestValLoss = Double.POSITIVE_INFINITY; // phase 2 is judged on its own
+                }
                 long t0 = System.nanoTime();
                 long wait0 = pipeline.waitNanos();
                 Nd4j.getRandom().setSeed(config.seed() * 31 + epoch);
@@ -156,12 +181,12 @@ public final class Trainer {
 
                 Map<String, Object> record = new LinkedHashMap<>();
                 record.put("epoch", epoch + 1);
-                record.put("phase", 1);
+                record.put("phase", state.phase);
                 record.put("loss", seen == 0 ? Double.NaN : lossSum / seen);
-                record.put("lr", schedule.valueAt(net.getConfiguration().getIterationCount(), epoch));
+                record.put("lr", net.getLearningRate(HybridNetwork.OUTPUT));
                 double valLoss = lossSum / Math.max(seen, 1);
                 if (!val.isEmpty()) {
-                    Evaluation ev = evaluate(net, valPipeline, val, epoch);
+                    Evaluation ev = evaluate(net, pipeline, val, epoch);
                     valLoss = ev.loss;
                     record.put("val_loss", ev.loss);
                     record.put("val_accuracy", ev.accuracy);
@@ -181,6 +206,17 @@ public final class Trainer {
                 } else {
                     state.epochsWithoutImprovement++;
                 }
+                state.epochsSinceLrChange = improved ? 0 : state.epochsSinceLrChange + 1;
+                if (config.plateauFactor() > 0 && state.epochsSinceLrChange >= config.plateauPatience()) {
+                    state.lrScale *= config.plateauFactor();
+                    state.epochsSinceLrChange = 0;
+                    int start = state.phase == 2 ? phase1Epochs : 0;
+                    int end = state.phase == 1 && pretrained ? phase1Epochs : config.epochs();
+                    net.setLearningRate(phaseSchedule(start, end, batchesPerEpoch,
+                            state.phase == 2 ? config.finetuneLrFactor() : 1, state.lrScale));
+                    monitor.onMessage(String.format("validation loss stalled: learning rate scaled to %.3gx",
+                            state.lrScale));
+                }
                 writeModelAtomically(net, last, true);
                 AtomicFiles.writeString(stateFile, Json.pretty(state));
                 record.put("best", improved);
@@ -199,7 +235,7 @@ public final class Trainer {
             meta.network = config.network();
             meta.history = state.history;
             if (!val.isEmpty()) {
-                Evaluation ev = evaluate(best, valPipeline, val, 0);
+                Evaluation ev = evaluate(best, pipeline, val, 0);
                 boolean[] y = ev.isFake;
                 double t = Calibration.fitTemperature(ev.logOdds, y);
                 double[] pBefore = Calibration.probabilities(ev.logOdds, 1.0);
@@ -272,8 +308,61 @@ public final class Trainer {
         return ev;
     }
 
-    private static Adam adam(CosineSchedule schedule) {
-        return Adam.builder().learningRateSchedule(schedule).build();
+    /**
+     * The cosine schedule of one phase, in the network's global iteration count: phase 1 starts at iteration 0,
+     * phase 2 at the first iteration after phase 1; each has its own warm-up and decay.
+     */
+    private CosineSchedule phaseSchedule(int startEpoch, int endEpoch, int batchesPerEpoch, double lrFactor,
+                                         double lrScale) {
+        int start = startEpoch * batchesPerEpoch;
+        int length = Math.max(1, (endEpoch - startEpoch) * batchesPerEpoch);
+        int warmup = (int) Math.min(length, Math.round(config.warmupEpochs() * batchesPerEpoch));
+        double peak = config.learningRate() * lrFactor * lrScale;
+        return new CosineSchedule(peak, Math.min(peak, config.minLearningRate()), warmup, length, start);
+    }
+
+    private ComputationGraph build(CosineSchedule schedule, double[] classWeights, Predicate<String> frozen) {
+        ComputationGraph g = new ComputationGraph(HybridNetwork.configuration(config.network(),
+                Adam.builder().learningRateSchedule(schedule).build(), classWeights, frozen, config.weightDecay()));
+        g.init();
+        return g;
+    }
+
+    /**
+     * Vertices frozen in phase 2: the backbone up to its last {@code unfreezeLast} layers. Everything after the first
+     * unfrozen layer in graph order stays trainable (shortcut additions included), because DL4J sends no gradient
+     * through a frozen vertex and a trainable layer feeding one would get none.
+     */
+    private Predicate<String> unfreezeFilter(ComputationGraph reference) {
+        ComputationGraph ref = reference != null ? reference : HybridNetwork.build(config.network());
+        List<String> layers = HybridNetwork.backboneLayerOrder(ref);
+        if (config.unfreezeLast() == 0 || layers.isEmpty()) {
+            return HybridNetwork::isBackboneVertex;
+        }
+        String firstTrainable = layers.get(Math.max(0, layers.size() - config.unfreezeLast()));
+        Set<String> trainable = new HashSet<>();
+        boolean inTail = false;
+        for (int idx : ref.topologicalSortOrder()) {
+            String name = ref.getVertices()[idx].getVertexName();
+            inTail |= name.equals(firstTrainable);
+            if (inTail && HybridNetwork.isBackboneVertex(name)) {
+                trainable.add(name);
+            }
+        }
+        return name -> HybridNetwork.isBackboneVertex(name) && !trainable.contains(name);
+    }
+
+    /** Phase 2: a new graph with the last N backbone layers trainable and a lower learning rate; weights carried. */
+    private ComputationGraph startFineTuning(ComputationGraph phase1, double[] classWeights, int phase1Epochs,
+                                             int batchesPerEpoch, State state) {
+        ComputationGraph next = build(phaseSchedule(phase1Epochs, config.epochs(), batchesPerEpoch,
+                config.finetuneLrFactor(), state.lrScale), classWeights, unfreezeFilter(phase1));
+        HybridNetwork.copyParameters(phase1, next, n -> true);
+        next.getConfiguration().setIterationCount(phase1.getConfiguration().getIterationCount());
+        next.getConfiguration().setEpochCount(phase1.getConfiguration().getEpochCount());
+        monitor.onMessage("phase 2: fine-tuning the last " + config.unfreezeLast() + " backbone layers at "
+                + config.finetuneLrFactor() + "x the learning rate");
+        return next;
     }
 
     private static void writeModelAtomically(ComputationGraph net, Path target, boolean withUpdater)

@@ -3,36 +3,56 @@ package org.deepguard.core.train;
 import org.deepguard.core.model.NetworkConfig;
 
 /**
- * Everything that determines a training run; recorded in the bundle's provenance.
+ * Everything that determines a training run; recorded in the bundle's provenance and checked on --resume.
  *
- * @param network        architecture
- * @param epochs         maximum epochs
- * @param batchSize      images per step
- * @param learningRate   peak learning rate (Adam)
- * @param minLearningRate floor of the cosine decay
- * @param warmupEpochs   linear warm-up length, in epochs (fractional allowed)
- * @param weightDecay    L2 on all weights
- * @param patience       epochs without validation-loss improvement before stopping (0 disables)
- * @param flipProbability horizontal-flip probability (training only)
- * @param classWeights   weight the loss by inverse class frequency of the training split
- * @param workers        decoding threads of the input pipeline
- * @param seed           seed for initialisation, shuffling and augmentation
+ * @param network          architecture
+ * @param epochs           maximum epochs in all
+ * @param batchSize        images per step
+ * @param learningRate     peak learning rate (Adam)
+ * @param minLearningRate  floor of the cosine decay
+ * @param warmupEpochs     linear warm-up length, in epochs (fractional allowed)
+ * @param weightDecay      L2 on all weights
+ * @param patience         epochs without validation-loss improvement before stopping (0 disables)
+ * @param augmentation     training-only augmentation
+ * @param classWeights     weight the loss by inverse class frequency of the training split
+ * @param freezeEpochs     with a pretrained backbone: epochs of phase 1 (backbone frozen) before fine-tuning
+ * @param unfreezeLast     phase 2 trains the last N backbone layers (the reference recipe: 20)
+ * @param finetuneLrFactor phase 2 peak learning rate = learningRate * this
+ * @param plateauFactor    multiply the learning rate by this when validation loss stalls (0 disables)
+ * @param plateauPatience  epochs without improvement before a plateau reduction
+ * @param workers          decoding threads of the input pipeline (not part of the result)
+ * @param seed             seed for initialisation, shuffling, augmentation and dropout
  */
 public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                              double minLearningRate, double warmupEpochs, double weightDecay, int patience,
-                             double flipProbability, boolean classWeights, int workers, long seed) {
+                             AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
+                             int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
+                             int workers, long seed) {
 
     public TrainingConfig {
         if (epochs < 1 || batchSize < 1) {
             throw new IllegalArgumentException("epochs and batch size must be positive");
         }
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("learning rate must be positive");
+        if (!(learningRate > 0) || !(finetuneLrFactor > 0)) {
+            throw new IllegalArgumentException("learning rates must be positive");
+        }
+        if (plateauFactor < 0 || plateauFactor >= 1) {
+            throw new IllegalArgumentException("plateau factor must lie in [0, 1)");
+        }
+        if (freezeEpochs < 0 || unfreezeLast < 0) {
+            throw new IllegalArgumentException("freeze epochs and unfreeze count must be >= 0");
         }
     }
 
     public static TrainingConfig defaults(NetworkConfig network) {
-        return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, 0.5, true,
-                Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed());
+        return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
+                5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed());
+    }
+
+    /** The same run with another epoch budget etc. is a different run; workers are not part of it. */
+    public TrainingConfig withWorkers(int n) {
+        return new TrainingConfig(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
+                weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
+                plateauFactor, plateauPatience, n, seed);
     }
 }

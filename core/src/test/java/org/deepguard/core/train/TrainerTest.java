@@ -34,8 +34,12 @@ class TrainerTest {
     }
 
     static TrainingConfig config(int epochs) {
-        return new TrainingConfig(TinyModels.tinyConfig(32, 11), epochs, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, 0.5, true,
-                2, 11);
+        return config(TinyModels.tinyConfig(32, 11), epochs, 11);
+    }
+
+    static TrainingConfig config(org.deepguard.core.model.NetworkConfig net, int epochs, long seed) {
+        return new TrainingConfig(net, epochs, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(), true,
+                1, 3, 0.1, 0.0, 2, 2, seed);
     }
 
     @Test
@@ -57,8 +61,7 @@ class TrainerTest {
         ModelBundle a = new Trainer(config(1), null).train(manifest, manifestFile, dir.resolve("det-a"), false);
         ModelBundle b = new Trainer(config(1), null).train(manifest, manifestFile, dir.resolve("det-b"), false);
         assertEquals(a.network().params(), b.network().params());
-        TrainingConfig other = new TrainingConfig(TinyModels.tinyConfig(32, 12), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, 0.5,
-                true, 2, 12);
+        TrainingConfig other = config(TinyModels.tinyConfig(32, 12), 1, 12);
         ModelBundle c = new Trainer(other, null).train(manifest, manifestFile, dir.resolve("det-c"), false);
         assertNotEquals(a.network().params(), c.network().params());
     }

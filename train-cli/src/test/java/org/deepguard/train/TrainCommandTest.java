@@ -1,0 +1,116 @@
+package org.deepguard.train;
+
+import org.deepguard.cli.Cli;
+import org.deepguard.cli.ExitCode;
+import org.deepguard.core.data.DatasetScanner;
+import org.deepguard.core.io.Json;
+import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.testing.TestImages;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainCommandTest {
+    @TempDir
+    static Path dir;
+    static Path manifest;
+
+    @BeforeAll
+    static void data() throws Exception {
+        TestImages.sampleDataset(dir.resolve("data"), 16, 32);
+        manifest = dir.resolve("manifest.csv");
+        DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {}).write(manifest);
+    }
+
+    static List<String> args(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("--manifest", manifest.toString(), "-o", out.toString(),
+                "--image-size", "32", "--backbone", "none", "--cnn-channels", "4,8", "--batch-size", "4",
+                "--patience", "0", "--workers", "1", "-q"));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    static int run(List<String> args, StringWriter out, StringWriter err) {
+        return Cli.execute(new TrainCommand(), args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+    }
+
+    @Test
+    void trainsAndWritesBundleLogAndCurves() throws Exception {
+        Path out = dir.resolve("m1");
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, run(args(out, "--epochs", "2"), o, e), e.toString());
+        ModelBundle b = ModelBundle.load(out);
+        assertEquals(2, b.metadata().history.size());
+        assertEquals(2, Files.readAllLines(out.resolve("train-log.jsonl")).size());
+        assertTrue(Files.exists(out.resolve("curves-loss.png")));
+        assertTrue(o.toString().contains("model written to"));
+        // a second run into the same folder must not silently clobber the first one's checkpoints
+        assertEquals(ExitCode.USAGE, run(args(out, "--epochs", "2"), new StringWriter(), e));
+    }
+
+    @Test
+    void badManifestIsAnInputError() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.csv"), "path,label\nx.png,maybe\n");
+        StringWriter e = new StringWriter();
+        int code = Cli.execute(new TrainCommand(), new String[] {"--manifest", bad.toString(), "-o",
+                dir.resolve("m-bad").toString()}, new PrintWriter(new StringWriter()), new PrintWriter(e));
+        assertEquals(ExitCode.INPUT, code);
+        assertTrue(e.toString().contains("bad.csv:2"), e.toString());
+    }
+
+    @Test
+    void killedWithSigkillMidEpochResumesFromTheLastCheckpoint() throws Exception {
+        Path out = dir.resolve("killed");
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", cp, "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", TrainCommand.class.getName()));
+        cmd.addAll(args(out, "--epochs", "6"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile())
+                .start();
+        Path state = out.resolve("checkpoints/state.json");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline && p.isAlive() && !epochsDone(state, 1)) {
+            Thread.sleep(20);
+        }
+        assertTrue(p.isAlive(), "the child must still be training when killed: " + Files.readString(dir.resolve("child.log")));
+        p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no cleanup
+        p.waitFor();
+        // whatever instant it died at, the checkpoint on disk is complete and loadable
+        ModelSerializer.restoreComputationGraph(out.resolve("checkpoints/last.zip").toFile(), true);
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, run(args(out, "--epochs", "6", "--resume"), new StringWriter(), e), e.toString());
+        ModelBundle b = ModelBundle.load(out);
+        assertEquals(6, b.metadata().history.size());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(i + 1, ((Number) b.metadata().history.get(i).get("epoch")).intValue());
+        }
+        try (var files = Files.list(out.resolve("checkpoints"))) {
+            assertTrue(files.noneMatch(f -> f.toString().endsWith(".tmp")), "no half-written files remain");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static boolean epochsDone(Path state, int n) {
+        try {
+            return Files.exists(state) && ((Number) Json.MAPPER.readValue(state.toFile(), Map.class)
+                    .get("epochsDone")).intValue() >= n;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
