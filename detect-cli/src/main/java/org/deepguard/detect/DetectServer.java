@@ -37,7 +37,7 @@ public final class DetectServer implements AutoCloseable {
 
     /** Draws the explanation overlay for a preprocessed tensor; kept behind an interface so the page works without one. */
     public interface OverlayRenderer {
-        BufferedImage render(float[] tensor);
+        BufferedImage render(float[] tensor, Prediction prediction);
     }
 
     public record Settings(long maxBytes, long maxPixels, int maxConcurrent) {
@@ -166,7 +166,7 @@ public final class DetectServer implements AutoCloseable {
             o.put("width", image.width());
             o.put("height", image.height());
             if (wantsOverlay(ctx)) {
-                o.put("overlay", overlay == null ? null : dataUri(overlay.render(tensor)));
+                o.put("overlay", overlay == null ? null : dataUri(overlay.render(tensor, p)));
             }
             o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
             json(ctx, 200, o);
