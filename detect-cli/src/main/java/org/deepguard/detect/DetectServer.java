@@ -11,6 +11,8 @@ import org.deepguard.core.image.ImageProblem;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.Prediction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -32,6 +34,8 @@ import java.util.concurrent.Semaphore;
  * immediate 503 rather than queueing behind inference.
  */
 public final class DetectServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectServer.class);
+
     /** Room for multipart boundaries and part headers on top of the image bytes. */
     static final long MULTIPART_SLACK = 64 * 1024;
 
@@ -78,7 +82,10 @@ public final class DetectServer implements AutoCloseable {
         app.get("/", ctx -> ctx.html(page));
         app.get("/health", this::health);
         app.post("/api/detect", this::detect);
-        app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal", e.getClass().getSimpleName()));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.warn("{} {} failed", ctx.method(), ctx.path(), e); // the client gets no stack trace; the operator does
+            error(ctx, 500, "internal", "internal error: " + e.getClass().getSimpleName());
+        });
         app.start(host, port);
         return this;
     }
