@@ -32,7 +32,7 @@ import java.util.concurrent.Executors;
                 "  detect -m models/v1 photos/ --json > scores.jsonl",
                 "  find photos -name '*.png' | detect -m models/v1 - --json",
                 "  DEEPGUARD_MODEL=models/v1 detect 'shots/**/*.jpg'",
-                "  detect serve --model models/v1             # web page on http://127.0.0.1:8080/",
+                "  detect serve -m models/v1          # web page on http://127.0.0.1:8080/",
                 "",
                 "JSON lines: {path, label, p_fake, threshold, model_id, ms} per image; a failed file gives",
                 "{path, error, message}. Exit 0 when every file was scored, 1 when some failed (the rest",

@@ -16,15 +16,17 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve",
         description = "Local web page and JSON API: drop an image, see Real/Fake, p_fake and the heatmap overlay.",
         footer = {"", "Examples:",
-                "  detect serve --model models/v1                      # then open http://127.0.0.1:8080/",
+                "  detect serve --model models/v1        # then open http://127.0.0.1:8080/",
                 "  detect serve -m models/v1 --port 9000 --max-concurrent 1",
                 "  curl -F image=@face.png 'http://127.0.0.1:8080/api/detect?overlay=true'",
                 "",
-                "API: POST /api/detect (multipart field 'image') -> {label, p_fake, threshold, model_id, width, height,",
-                "ms, overlay (PNG data URI, with ?overlay=true)}; errors -> {error, message} with 400 missing_field,",
-                "413 too_large, 415 not_an_image/unsupported_format, 422 corrupt/truncated/zero_byte, 503 busy.",
-                "GET /health -> {status, model_id, threshold, overlay, capacity, available}.",
-                "Listens on 127.0.0.1 only unless --host says otherwise; there is no authentication."})
+                "POST /api/detect, multipart field 'image': {label, p_fake, threshold,",
+                "  model_id, width, height, ms, overlay (PNG data URI, with ?overlay=true)}.",
+                "Errors: {error, message} with 400 missing_field, 413 too_large,",
+                "  415 not_an_image/unsupported_format, 422 corrupt/truncated/zero_byte,",
+                "  503 busy (retry). GET /health: {status, model_id, threshold, overlay,",
+                "  capacity, available}.",
+                "Listens on 127.0.0.1 unless --host says otherwise; there is no login."})
 public class ServeCommand extends BaseCommand {
     @Mixin
     ModelMixin model = new ModelMixin();

@@ -7,6 +7,7 @@ import org.deepguard.core.testing.TestImages;
 import org.deepguard.core.testing.TinyModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -48,12 +49,16 @@ class DetectPageBrowserTest {
     static Detector detector;
     static DetectServer server;
     static WebDriver driver;
+    static String missing;
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "headless browser test skipped: " + CHROMIUM + " or " + CHROMEDRIVER
-                        + " missing (install with .ci/install-browser.sh)");
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            // Checked per test (below) so that each one is reported as skipped, with this reason.
+            missing = "headless browser test skipped: " + CHROMIUM + " or " + CHROMEDRIVER
+                    + " missing (install them with .ci/install-browser.sh)";
+            return;
+        }
         bundle = TinyModels.tinyBundle(dir.resolve("model"), 32, 1);
         detector = new Detector(bundle);
         server = new DetectServer(detector, GradCamOverlay.forBundle(bundle),
@@ -80,6 +85,11 @@ class DetectPageBrowserTest {
         if (server != null) {
             server.close();
         }
+    }
+
+    @BeforeEach
+    void needsBrowser() {
+        assumeTrue(missing == null, missing);
     }
 
     WebDriverWait waiting() {

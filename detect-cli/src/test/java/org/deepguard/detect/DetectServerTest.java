@@ -124,6 +124,20 @@ class DetectServerTest {
     }
 
     @Test
+    void realGradCamPlusPlusOverlayIsDrawnAtTheModelInputSize() throws Exception {
+        try (DetectServer real = new DetectServer(detector, GradCamOverlay.forBundle(bundle),
+                new DetectServer.Settings(1 << 20, 1_000_000, 1)).start("127.0.0.1", 0)) {
+            Reply r = post(real, "/api/detect?overlay=1", "image", "face.png", png(IMAGE));
+            assertEquals(200, r.status(), r.body().toString());
+            String uri = r.body().get("overlay").asText();
+            BufferedImage img = ImageIO.read(new ByteArrayInputStream(
+                    Base64.getDecoder().decode(uri.substring(uri.indexOf(',') + 1))));
+            assertEquals(32, img.getWidth());
+            assertEquals(32, img.getHeight());
+        }
+    }
+
+    @Test
     void textNamedPngIsRefusedByContentNotByName() throws Exception {
         byte[] text = Files.readAllBytes(TestImages.textNamedPng(dir.resolve("text.png")));
         Reply r = post("/api/detect", text);
