@@ -113,7 +113,7 @@ class DetectPageBrowserTest {
             case UNCERTAIN -> "Uncertain";
         };
         assertEquals(label, verdict.getText());
-        assertEquals(String.format("%.4f", expected.pFake()), driver.findElement(By.id("pfake")).getText());
+        assertEquals(String.format(java.util.Locale.ROOT, "%.4f", expected.pFake()), driver.findElement(By.id("pfake")).getText());
         assertEquals("48 x 48 px, face.png", driver.findElement(By.id("size")).getText());
 
         WebElement overlay = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("overlay")));
@@ -122,6 +122,24 @@ class DetectPageBrowserTest {
                 "const i = arguments[0]; return i.complete && i.naturalWidth > 0 ? i.naturalWidth : null;", overlay));
         assertEquals(32L, ((Number) decoded).longValue(), "overlay is drawn at the model's input size");
         screenshot("page-scored.png");
+    }
+
+    @Test
+    void droppingAFileOnTheBoxScoresIt() throws Exception {
+        // WebDriver cannot drag from the desktop; the page sees the same DragEvent a real drop makes.
+        BufferedImage img = TestImages.texture(36, 9);
+        Path file = TestImages.png(dir.resolve("dropped.png"), img);
+        String b64 = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file));
+        driver.get("http://127.0.0.1:" + server.port() + "/");
+        ((JavascriptExecutor) driver).executeScript(
+                "const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
+                        + "const dt = new DataTransfer();"
+                        + "dt.items.add(new File([bytes], 'dropped.png', {type: 'image/png'}));"
+                        + "document.getElementById('drop').dispatchEvent("
+                        + "new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));", b64);
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("verdict")));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.4f", detector.predict(img).pFake()), driver.findElement(By.id("pfake")).getText());
+        assertEquals("36 x 36 px, dropped.png", driver.findElement(By.id("size")).getText());
     }
 
     @Test
