@@ -25,13 +25,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-@Command(name = "detect",
+@Command(name = "detect", subcommands = ServeCommand.class,
         description = "Tell real from AI-generated images: prints Real/Fake and the probability of fake per image.",
         footer = {"", "Examples:",
                 "  detect --model models/v1 --image face.png",
                 "  detect -m models/v1 photos/ --json > scores.jsonl",
                 "  find photos -name '*.png' | detect -m models/v1 - --json",
                 "  DEEPGUARD_MODEL=models/v1 detect 'shots/**/*.jpg'",
+                "  detect serve -m models/v1          # web page on http://127.0.0.1:8080/",
                 "",
                 "JSON lines: {path, label, p_fake, threshold, model_id, ms} per image; a failed file gives",
                 "{path, error, message}. Exit 0 when every file was scored, 1 when some failed (the rest",
