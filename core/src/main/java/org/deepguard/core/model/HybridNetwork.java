@@ -1,5 +1,6 @@
 package org.deepguard.core.model;
 
+import org.deepguard.core.Backend;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -61,6 +62,7 @@ public final class HybridNetwork {
      * @param classWeights loss weight per class [real, fake], or null for unweighted
      */
     public static ComputationGraph build(NetworkConfig config, IUpdater updater, double[] classWeights) {
+        Backend.init(); // before the layers are created: DL4J decides on oneDNN helpers per layer at init()
         ComputationGraph graph = new ComputationGraph(configuration(config, updater, classWeights));
         graph.init();
         return graph;

@@ -1,5 +1,6 @@
 package org.deepguard.core.train;
 
+import org.deepguard.core.Backend;
 import org.deepguard.core.data.Label;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.data.ManifestEntry;
@@ -108,6 +109,7 @@ public final class Trainer {
                 throw new IllegalArgumentException(outDir + ": cannot resume: the training configuration differs from "
                         + "the checkpoint's (" + state.configJson + ")");
             }
+            Backend.init();
             net = ModelSerializer.restoreComputationGraph(last.toFile(), true);
             monitor.onMessage("resuming after epoch " + state.epochsDone + " (iteration "
                     + net.getConfiguration().getIterationCount() + ")");
