@@ -37,21 +37,35 @@ JAVA=(java -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=12G -Dorg.bytedeco.javacpp.max
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP")
 MAIN=org.deepguard.core.bench.SpeedBenchmark
 
-run() { # label, then the command; keeps only the JSON line
-    echo "running $1" >&2
-    shift
-    "$@" 2>"$OUT/last-stderr.txt" | grep '^{' >>"$OUT/speed.jsonl" || { cat "$OUT/last-stderr.txt" >&2; exit 1; }
+run() { # impl name, time limit in seconds, then the command; keeps only the JSON line
+    local name=$1 limit=$2
+    shift 2
+    echo "running $name" >&2
+    if ! timeout "$limit" "$@" 2>"$OUT/last-stderr.txt" | grep '^{' >>"$OUT/speed.jsonl"; then
+        tail -5 "$OUT/last-stderr.txt" >&2
+        echo "{\"impl\": \"$name\", \"note\": \"failed or over ${limit}s\"}" >>"$OUT/speed.jsonl"
+    fi
 }
 
 : >"$OUT/speed.jsonl"
-run pytorch "$PY" bench/torch_hybrid.py pytorch "$SIZE" "$ROUNDS"
-run "dl4j oneDNN" "${JAVA[@]}" "$MAIN" "dl4j-onednn" "$SIZE" "$ROUNDS"
+run pytorch 600 "$PY" bench/torch_hybrid.py pytorch "$SIZE" "$ROUNDS"
+run dl4j-onednn 600 "${JAVA[@]}" "$MAIN" "dl4j-onednn" "$SIZE" "$ROUNDS"
 if [ "$LEVERS" = 1 ]; then
-    run "dl4j oneDNN + MKL" "${JAVA[@]}" -Dorg.bytedeco.openblas.load=mkl_rt "$MAIN" "dl4j-onednn-mkl" "$SIZE" "$ROUNDS"
+    # MKL instead of OpenBLAS for the BLAS calls left to ND4J (dense layers; mkl is already on the classpath).
+    run dl4j-onednn+mkl 600 "${JAVA[@]}" -Dorg.bytedeco.openblas.load=mkl_rt "$MAIN" "dl4j-onednn+mkl" "$SIZE" "$ROUNDS"
+    run dl4j-onednn+ws-none 600 "${JAVA[@]}" -Dbench.workspace=NONE "$MAIN" "dl4j-onednn+ws-none" "$SIZE" "$ROUNDS"
+    run dl4j-onednn+batch64 600 "${JAVA[@]}" -Dbench.batch=64 "$MAIN" "dl4j-onednn+batch64" "$SIZE" "$ROUNDS"
+    run pytorch-batch64 600 env BATCH=64 "$PY" bench/torch_hybrid.py pytorch-batch64 "$SIZE" "$ROUNDS"
+    if grep -q avx512_bf16 /proc/cpuinfo; then
+        # DL4J's oneDNN helpers take float only, so bf16 runs DL4J's built-in layers: bounded to 3 minutes.
+        run dl4j-bf16-infer 180 "${JAVA[@]}" -Dbench.dtype=BFLOAT16 "$MAIN" "dl4j-bf16-infer" "$SIZE" "$ROUNDS"
+    else
+        echo "no AVX-512 BF16 on this CPU: bf16 lever skipped" >&2
+    fi
 fi
 if [ "$BASELINE" = 1 ]; then
     # The built-in path is 4-8x slower: two timed rounds keep the run to a few minutes.
-    run "dl4j built-in" env DEEPGUARD_ONEDNN=0 "${JAVA[@]}" "$MAIN" "dl4j-builtin" "$SIZE" 2
+    run dl4j-builtin 900 env DEEPGUARD_ONEDNN=0 "${JAVA[@]}" "$MAIN" "dl4j-builtin" "$SIZE" 2
 fi
 echo >&2
 echo "input ${SIZE}px, ${THREADS} threads (OMP_WAIT_POLICY=$OMP_WAIT_POLICY), medians of ${ROUNDS} timed rounds after warm-up, $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

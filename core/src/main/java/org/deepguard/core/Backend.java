@@ -1,11 +1,12 @@
 package org.deepguard.core;
 
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
-
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -36,6 +37,7 @@ public final class Backend {
      */
     public record Status(boolean oneDnnLibrary, boolean requested, boolean helpers, String reason) {}
 
+    private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
     private static Status status;
 
     private Backend() {}
@@ -44,6 +46,11 @@ public final class Backend {
     public static synchronized Status init() {
         if (status == null) {
             status = configure();
+            if (status.oneDnnLibrary() && status.requested() && !status.helpers()) {
+                LOG.warn("running without oneDNN layer helpers, several times slower: {}", status.reason());
+            } else {
+                LOG.debug("compute path: {}", status.reason());
+            }
         }
         return status;
     }

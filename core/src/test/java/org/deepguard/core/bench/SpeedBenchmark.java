@@ -4,11 +4,14 @@ import org.deepguard.core.Backend;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.HybridNetwork;
 import org.deepguard.core.model.NetworkConfig;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
 
 import com.sun.management.OperatingSystemMXBean;
 
@@ -31,7 +34,12 @@ import java.util.Map;
  * process's peak RSS.
  */
 public final class SpeedBenchmark {
-    private static final int BATCH = 32;
+    /** Levers recorded in BENCHMARKS.md, chosen by system properties so one class measures them all. */
+    private static final int BATCH = Integer.getInteger("bench.batch", 32);
+    private static final WorkspaceMode WORKSPACE = WorkspaceMode.valueOf(System.getProperty("bench.workspace",
+            "ENABLED"));
+    /** FLOAT, or BFLOAT16 / HALF for inference only (DL4J's oneDNN helpers take float only). */
+    private static final DataType DTYPE = DataType.valueOf(System.getProperty("bench.dtype", "FLOAT"));
 
     private SpeedBenchmark() {}
 
@@ -41,11 +49,17 @@ public final class SpeedBenchmark {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
 
         Backend.Status status = Backend.init();
-        ComputationGraph net = HybridNetwork.build(NetworkConfig.defaults(size, 42));
+        ComputationGraphConfiguration conf = HybridNetwork.configuration(NetworkConfig.defaults(size, 42),
+                new Adam(1e-3), null);
+        conf.setTrainingWorkspaceMode(WORKSPACE);
+        conf.setInferenceWorkspaceMode(WORKSPACE);
+        ComputationGraph built = new ComputationGraph(conf);
+        built.init();
+        ComputationGraph net = DTYPE == DataType.FLOAT ? built : built.convertDataType(DTYPE);
         Nd4j.getRandom().setSeed(1);
-        INDArray one = Nd4j.rand(DataType.FLOAT, 1, 3, size, size);
-        INDArray batch = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
-        INDArray labels = Nd4j.zeros(DataType.FLOAT, BATCH, 2);
+        INDArray one = Nd4j.rand(DTYPE, 1, 3, size, size);
+        INDArray batch = Nd4j.rand(DTYPE, BATCH, 3, size, size);
+        INDArray labels = Nd4j.zeros(DTYPE, BATCH, 2);
         for (int i = 0; i < BATCH; i++) {
             labels.putScalar(i, i % 2, 1);
         }
@@ -55,20 +69,24 @@ public final class SpeedBenchmark {
         out.put("impl", label);
         out.put("helpers", Backend.helperLayers(net));
         out.put("backend", status.reason());
-        out.put("threads", Runtime.getRuntime().availableProcessors());
+        out.put("threads", Nd4j.getExecutioner().getEnvironmentInformation().get("omp.threads"));
+        out.put("batch", BATCH);
         // Batch 1 runs are short, so more of them make a stable median.
+        // Keys keep the names infer32/train32 whatever bench.batch is, so the report lines them up.
         measure(out, "infer1", 1, 2, Math.max(rounds, 10), () -> net.outputSingle(false, one));
         measure(out, "infer32", BATCH, 1, rounds, () -> net.outputSingle(false, batch));
-        measure(out, "train32", BATCH, 2, rounds, () -> net.fit(data));
+        if (DTYPE == DataType.FLOAT) {
+            measure(out, "train32", BATCH, 2, rounds, () -> net.fit(data));
+        }
         out.put("peak_rss_mb", peakRssMb());
         out.put("heap_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         System.out.println(Json.line(out));
     }
 
     /**
-     * Puts {@code NAME_ips} (images per wall-clock second) and {@code NAME_cpu_ips} (images per second of process
-     * CPU time, all threads) from the medians of the timed rounds. On a shared machine the CPU figure is steadier:
-     * it does not count time spent waiting for a core.
+     * Puts {@code NAME_ips} (images per wall-clock second, median round), {@code NAME_best_ips} (fastest round) and
+     * {@code NAME_cpu_ips} (images per second of process CPU time, all threads, median round). On a shared machine
+     * the last two are steadier: the fastest round is the least disturbed, CPU time leaves out waiting for a core.
      */
     private static void measure(Map<String, Object> out, String name, int images, int warmup, int rounds,
                                 Runnable step) {
@@ -86,6 +104,7 @@ public final class SpeedBenchmark {
             cpu[i] = (os.getProcessCpuTime() - cpu0) / 1e9;
         }
         out.put(name + "_ips", images / median(wall));
+        out.put(name + "_best_ips", images / Arrays.stream(wall).min().orElseThrow());
         out.put(name + "_cpu_ips", images / median(cpu));
     }
 
