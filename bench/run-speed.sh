@@ -3,7 +3,7 @@
 # invocation on this machine. Usage: bench/run-speed.sh
 # (env: SIZE=128 ROUNDS=3 THREADS=2 BASELINE=1 LEVERS=0 PYTHON=/usr/bin/python3)
 #   BASELINE=1  also runs DL4J with its built-in layers (oneDNN helpers off): the "before" column; slow
-#   LEVERS=1    also runs the other levers recorded in BENCHMARKS.md (MKL BLAS, workspace settings)
+#   LEVERS=1    also runs the levers recorded in BENCHMARKS.md (workspaces off, batch 64, bf16) and a repeat
 # Prints a Markdown table; the raw JSON lines stay in bench/out/speed.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +51,8 @@ run() { # impl name, time limit in seconds, then the command; keeps only the JSO
 run pytorch 600 "$PY" bench/torch_hybrid.py pytorch "$SIZE" "$ROUNDS"
 run dl4j-onednn 600 "${JAVA[@]}" "$MAIN" "dl4j-onednn" "$SIZE" "$ROUNDS"
 if [ "$LEVERS" = 1 ]; then
-    # MKL instead of OpenBLAS for the BLAS calls left to ND4J (dense layers; mkl is already on the classpath).
-    run dl4j-onednn+mkl 600 "${JAVA[@]}" -Dorg.bytedeco.openblas.load=mkl_rt "$MAIN" "dl4j-onednn+mkl" "$SIZE" "$ROUNDS"
+    # A second run of the default configuration: shows how far two identical runs drift on this machine.
+    run dl4j-onednn-again 600 "${JAVA[@]}" "$MAIN" "dl4j-onednn-again" "$SIZE" "$ROUNDS"
     run dl4j-onednn+ws-none 600 "${JAVA[@]}" -Dbench.workspace=NONE "$MAIN" "dl4j-onednn+ws-none" "$SIZE" "$ROUNDS"
     run dl4j-onednn+batch64 600 "${JAVA[@]}" -Dbench.batch=64 "$MAIN" "dl4j-onednn+batch64" "$SIZE" "$ROUNDS"
     run pytorch-batch64 600 env BATCH=64 "$PY" bench/torch_hybrid.py pytorch-batch64 "$SIZE" "$ROUNDS"
