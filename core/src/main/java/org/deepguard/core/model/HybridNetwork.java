@@ -1,5 +1,6 @@
 package org.deepguard.core.model;
 
+import org.deepguard.core.Backend;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -71,6 +72,7 @@ public final class HybridNetwork {
 
     /** Initialises a graph built from {@link #configuration}, including the fixed high-pass weights. */
     public static ComputationGraph init(ComputationGraph graph) {
+        Backend.init(); // before the layers are created: DL4J decides on oneDNN helpers per layer at init()
         graph.init();
         if (graph.getConfiguration().getVertices().containsKey(HIGH_PASS)) {
             graph.getLayer(HIGH_PASS).getParam("W").assign(HighPassFilters.weights());

@@ -1,5 +1,6 @@
 package org.deepguard.core.model;
 
+import org.deepguard.core.Backend;
 import org.deepguard.core.io.AtomicFiles;
 import org.deepguard.core.io.Hashing;
 import org.deepguard.core.io.Json;
@@ -114,6 +115,7 @@ public final class ModelBundle {
                 throw new BundleException(weights + ": weights do not match the checksum in " + METADATA_FILE
                         + " (file damaged or replaced)");
             }
+            Backend.init();
             ComputationGraph graph = ModelSerializer.restoreComputationGraph(weights.toFile(), false);
             return new ModelBundle(abs, meta, graph);
         } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package org.deepguard.core.model;
 
+import org.deepguard.core.Backend;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.zoo.PretrainedType;
@@ -25,6 +26,7 @@ public final class PretrainedWeights {
 
     /** Loads the zoo ResNet50 from {@code localFile}, or the zoo cache/download when null. */
     public static ComputationGraph loadResNet50(Path localFile) throws BundleException {
+        Backend.init();
         try {
             if (localFile != null) {
                 if (!Files.isRegularFile(localFile)) {

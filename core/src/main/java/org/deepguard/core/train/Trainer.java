@@ -1,5 +1,6 @@
 package org.deepguard.core.train;
 
+import org.deepguard.core.Backend;
 import org.deepguard.core.data.Label;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.data.ManifestEntry;
@@ -120,6 +121,7 @@ public final class Trainer {
                 throw new IllegalArgumentException(outDir + ": cannot resume: the training configuration differs from "
                         + "the checkpoint's (" + state.configJson + ")");
             }
+            Backend.init();
             net = ModelSerializer.restoreComputationGraph(last.toFile(), true);
             monitor.onMessage("resuming after epoch " + state.epochsDone + " (phase " + state.phase + ", iteration "
                     + net.getConfiguration().getIterationCount() + ")");
@@ -266,7 +268,7 @@ public final class Trainer {
             p.dataCounts.put("train_real", reals);
             p.dataCounts.put("train_fake", fakes);
             p.dataCounts.put("val", val.size());
-            p.backend = Nd4j.getBackend().getClass().getSimpleName();
+            p.backend = Nd4j.getBackend().getClass().getSimpleName() + " (" + Backend.init().reason() + ")";
             return ModelBundle.save(outDir, meta, best);
         }
     }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Side-by-side speed and memory of our hybrid network (DL4J) and the identical architecture in PyTorch, in one
+# invocation on this machine. Usage: bench/run-speed.sh
+# (env: SIZE=128 ROUNDS=3 THREADS=2 BASELINE=1 LEVERS=0 PYTHON=/usr/bin/python3)
+#   BASELINE=1  also runs DL4J with its built-in layers (oneDNN helpers off): the "before" column; slow
+#   LEVERS=1    also runs the levers recorded in BENCHMARKS.md (workspaces off, batch 64, bf16) and a repeat
+# Prints a Markdown table; the raw JSON lines stay in bench/out/speed.jsonl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${SIZE:-128}
+ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-2}
+BASELINE=${BASELINE:-1}
+LEVERS=${LEVERS:-0}
+OUT=bench/out
+mkdir -p "$OUT"
+
+# Debian's torch lives in the system interpreter, which a pyenv/venv python3 on PATH would not see.
+PY=${PYTHON:-$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+    echo "installing Debian's python3-torch" >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get install -y -q python3-torch >&2
+fi
+
+echo "building core (test classes hold the Java benchmark)" >&2
+mvn -B -q -pl core test-compile dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$PWD/$OUT/classpath.txt" >&2
+CP="core/target/test-classes:core/target/classes:$(cat "$OUT/classpath.txt")"
+
+# Same thread count everywhere: OpenMP (libnd4j, OpenBLAS, oneDNN, PyTorch's ATen) reads OMP_NUM_THREADS.
+export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+# Idle OpenMP threads sleep instead of spinning (both sides use GNU OpenMP): on cores shared with other jobs,
+# spinning threads steal the time slices their own team needs. OMP_WAIT_POLICY=active restores the default.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+JAVA=(java -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=12G -Dorg.bytedeco.javacpp.maxphysicalbytes=16G
+      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP")
+MAIN=org.deepguard.core.bench.SpeedBenchmark
+
+run() { # impl name, time limit in seconds, then the command; keeps only the JSON line
+    local name=$1 limit=$2
+    shift 2
+    echo "running $name" >&2
+    if ! timeout "$limit" "$@" 2>"$OUT/last-stderr.txt" | grep '^{' >>"$OUT/speed.jsonl"; then
+        tail -5 "$OUT/last-stderr.txt" >&2
+        echo "{\"impl\": \"$name\", \"note\": \"failed or over ${limit}s\"}" >>"$OUT/speed.jsonl"
+    fi
+}
+
+: >"$OUT/speed.jsonl"
+run pytorch 600 "$PY" bench/torch_hybrid.py pytorch "$SIZE" "$ROUNDS"
+run dl4j-onednn 600 "${JAVA[@]}" "$MAIN" "dl4j-onednn" "$SIZE" "$ROUNDS"
+if [ "$LEVERS" = 1 ]; then
+    # A second run of the default configuration: shows how far two identical runs drift on this machine.
+    run dl4j-onednn-again 600 "${JAVA[@]}" "$MAIN" "dl4j-onednn-again" "$SIZE" "$ROUNDS"
+    run dl4j-onednn+ws-none 600 "${JAVA[@]}" -Dbench.workspace=NONE "$MAIN" "dl4j-onednn+ws-none" "$SIZE" "$ROUNDS"
+    run dl4j-onednn+batch64 600 "${JAVA[@]}" -Dbench.batch=64 "$MAIN" "dl4j-onednn+batch64" "$SIZE" "$ROUNDS"
+    run pytorch-batch64 600 env BATCH=64 "$PY" bench/torch_hybrid.py pytorch-batch64 "$SIZE" "$ROUNDS"
+    if grep -q avx512_bf16 /proc/cpuinfo; then
+        # DL4J's oneDNN helpers take float only, so bf16 runs DL4J's built-in layers: bounded to 3 minutes.
+        run dl4j-bf16-infer 180 "${JAVA[@]}" -Dbench.dtype=BFLOAT16 "$MAIN" "dl4j-bf16-infer" "$SIZE" "$ROUNDS"
+    else
+        echo "no AVX-512 BF16 on this CPU: bf16 lever skipped" >&2
+    fi
+fi
+if [ "$BASELINE" = 1 ]; then
+    # The built-in path is 4-8x slower: two timed rounds keep the run to a few minutes.
+    run dl4j-builtin 900 env DEEPGUARD_ONEDNN=0 "${JAVA[@]}" "$MAIN" "dl4j-builtin" "$SIZE" 2
+fi
+echo >&2
+echo "input ${SIZE}px, ${THREADS} threads (OMP_WAIT_POLICY=$OMP_WAIT_POLICY), medians of ${ROUNDS} timed rounds after warm-up, $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+"$PY" bench/report.py "$OUT/speed.jsonl"
