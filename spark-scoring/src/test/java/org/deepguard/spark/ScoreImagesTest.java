@@ -51,6 +51,10 @@ class ScoreImagesTest {
                 .config("spark.driver.host", "localhost")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "2")
+                // Tiny data: compiling generated code costs more than it saves, and so does adaptive planning.
+                .config("spark.sql.codegen.wholeStage", "false")
+                .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+                .config("spark.sql.adaptive.enabled", "false")
                 .getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         bundleDir = tmp.resolve("model");
