@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +52,8 @@ import static org.apache.spark.sql.functions.lit;
                 "      -m hdfs:///models/v1 -i hdfs:///crawl/2024-06/paths.parquet -o hdfs:///scores/2024-06",
                 "",
                 "A bad image becomes a row with its error code (missing, not_an_image, truncated, ...); the job",
-                "goes on. Exit 0 when every image was scored, 1 when some were error rows."})
+                "goes on. Exit 0 when every image was scored, 1 when some were error rows (local runs only: on a",
+                "cluster a finished job exits 0, as a non-zero exit would make YARN/Kubernetes retry it)."})
 public class ScoreImages extends BaseCommand {
     /** Rows per partition when --partitions is not given: small enough that a retried task is cheap. */
     static final int ROWS_PER_PARTITION = 4000;
@@ -110,8 +112,22 @@ public class ScoreImages extends BaseCommand {
     /** What one run produced. */
     public record Result(long rows, long errors, long labelled, Map<String, Object> metrics) {}
 
+    /** Set by run(): whether Spark ran on a cluster master rather than local[...]. */
+    private boolean onCluster;
+
     public static void main(String[] args) {
-        Cli.main(new ScoreImages(), args);
+        System.setProperty("java.awt.headless", "true");
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        ScoreImages command = new ScoreImages();
+        int code = Cli.execute(command, args, out, err);
+        out.flush();
+        err.flush();
+        // Under spark-submit on YARN a System.exit from the application, even exit(0), ends it as failed ("shutdown
+        // hook called before final status was reported"): there a clean run returns normally.
+        if (code != ExitCode.OK || !command.onCluster) {
+            System.exit(code);
+        }
     }
 
     @Override
@@ -127,12 +143,15 @@ public class ScoreImages extends BaseCommand {
         if (!existing && !verbose() && spark.sparkContext().isLocal()) {
             spark.sparkContext().setLogLevel("WARN"); // a local run is a command: keep Spark's INFO chatter off
         }
+        onCluster = !spark.sparkContext().isLocal();
         try {
             long start = System.nanoTime();
             Result r = score(spark);
             info(String.format(Locale.ROOT, "scored %d images (%d error rows, %d labelled) in %.1f s -> %s",
                     r.rows(), r.errors(), r.labelled(), (System.nanoTime() - start) / 1e9, output));
-            return r.errors() > 0 ? ExitCode.PARTIAL : ExitCode.OK;
+            // Error rows are data, not a failed job: on a cluster a non-zero exit would mark the application failed
+            // and make YARN/Kubernetes attempt it again, so 'partial' (1) is the local runs' convention only.
+            return r.errors() > 0 && !onCluster ? ExitCode.PARTIAL : ExitCode.OK;
         } finally {
             if (!existing) {
                 spark.stop();
