@@ -46,14 +46,16 @@ import static org.apache.spark.sql.functions.lit;
                         + "true_label), OUTPUT/scores-json with --json, and OUTPUT/metrics.json when the input has "
                         + "labels (a manifest, a table with a label column, or real/ and fake/ folders)."},
         footer = {"", "Examples:",
-                "  spark-score -m models/v1 -i manifest.csv -o out/",
-                "  spark-score -m models/v1 -i 'photos/**/*.jpg' -o out/ --json --master 'local[4]'",
-                "  spark-submit --class org.deepguard.spark.ScoreImages deepguard-spark-scoring-shaded.jar \\",
-                "      -m hdfs:///models/v1 -i hdfs:///crawl/2024-06/paths.parquet -o hdfs:///scores/2024-06",
+                "  spark-score -m models/v1 -i manifest.csv --split test -o out/",
+                "  spark-score -m models/v1 -i 'photos/*/*.jpg' -o out/ --json --master 'local[4]'",
+                "  spark-submit --class org.deepguard.spark.ScoreImages \\",
+                "      deepguard-spark-scoring-VERSION-shaded.jar -m hdfs:///models/v1 \\",
+                "      -i hdfs:///crawl/paths.parquet -o hdfs:///scores/run1",
                 "",
-                "A bad image becomes a row with its error code (missing, not_an_image, truncated, ...); the job",
-                "goes on. Exit 0 when every image was scored, 1 when some were error rows (local runs only: on a",
-                "cluster a finished job exits 0, as a non-zero exit would make YARN/Kubernetes retry it)."})
+                "A bad image becomes a row with its error code (missing, not_an_image,",
+                "truncated, ...); the job goes on. Exit 0 when every image was scored, 1 when",
+                "some were error rows (local runs only: on a cluster a finished job exits 0,",
+                "as a non-zero exit would make YARN/Kubernetes retry it)."})
 public class ScoreImages extends BaseCommand {
     /** Rows per partition when --partitions is not given: small enough that a retried task is cheap. */
     static final int ROWS_PER_PARTITION = 4000;
