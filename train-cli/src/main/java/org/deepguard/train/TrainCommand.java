@@ -11,6 +11,7 @@ import org.deepguard.core.model.Backbone;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.model.NetworkConfig;
+import org.deepguard.core.preprocess.ResizePolicy;
 import org.deepguard.core.report.ChartFiles;
 import org.deepguard.core.report.Plots;
 import org.deepguard.core.train.AugmentationConfig;
@@ -81,6 +82,13 @@ public class TrainCommand extends BaseCommand {
             description = "Channels of the CNN branch blocks (default: ${DEFAULT-VALUE}).")
     int[] cnnChannels;
 
+    @Option(names = "--no-high-pass", description = "Do not feed SRM high-pass residuals to the CNN branch.")
+    boolean noHighPass;
+
+    @Option(names = "--resize", defaultValue = "center_crop",
+            description = "center_crop, native_crop (no resampling), stretch or pad (default: ${DEFAULT-VALUE}).")
+    ResizePolicy resize;
+
     @Option(names = "--flip", defaultValue = "0.5", description = "Horizontal flip probability (default: ${DEFAULT-VALUE}).")
     double flip;
 
@@ -134,12 +142,12 @@ public class TrainCommand extends BaseCommand {
             backboneWeights = BackboneWeights.IMAGENET;
         }
         NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
-                .withCnnChannels(cnnChannels);
+                .withCnnChannels(cnnChannels).withHighPass(!noHighPass);
         TrainingConfig config = new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
                 warmupEpochs, weightDecay, patience,
                 new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
                 freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
-                workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed);
+                workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize);
         if (!resume && Files.exists(output.resolve(Trainer.CHECKPOINTS))) {
             throw new CliException(ExitCode.USAGE, output + ": holds checkpoints of an earlier run; pass --resume to "
                     + "continue it, or choose another output directory");

@@ -45,7 +45,8 @@ public record ManifestEntry(String path, Label label, Split split, String sha256
         status = status == null ? Status.OK : status;
         reason = reason == null ? "" : reason;
         group = group == null ? "" : group;
-        extra = extra == null ? Map.of() : Map.copyOf(extra);
+        // Insertion order is kept so extra columns come out in a stable order.
+        extra = extra == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extra));
     }
 
     public static ManifestEntry of(String path, Label label, Split split) {
@@ -62,6 +63,17 @@ public record ManifestEntry(String path, Label label, Split split, String sha256
 
     public ManifestEntry excluded(String reasonCode) {
         return new ManifestEntry(path, label, split, sha256, width, height, Status.EXCLUDED, reasonCode, group, extra);
+    }
+
+    public ManifestEntry withStatus(Status s, String reasonCode) {
+        return new ManifestEntry(path, label, split, sha256, width, height, s, reasonCode, group, extra);
+    }
+
+    /** A copy with one extra column set (added at the end when new). */
+    public ManifestEntry withExtra(String column, String value) {
+        Map<String, String> e = new java.util.LinkedHashMap<>(extra);
+        e.put(column, value);
+        return new ManifestEntry(path, label, split, sha256, width, height, status, reason, group, e);
     }
 
     public ManifestEntry withGroup(String g) {

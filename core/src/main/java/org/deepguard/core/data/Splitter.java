@@ -77,4 +77,44 @@ public final class Splitter {
         }
         return out;
     }
+
+    /**
+     * Makes every group of usable rows sit in one split without re-splitting: a group spread over several splits, or
+     * partly unassigned, moves whole to the split holding most of its members (ties go to train, then val). Returns
+     * the new rows; {@code moved[0]} receives the number of rows whose split changed.
+     */
+    public static List<ManifestEntry> keepGroupsTogether(List<ManifestEntry> rows, int[] moved) {
+        Map<String, int[]> votes = new java.util.HashMap<>();
+        for (ManifestEntry e : rows) {
+            if (e.isUsable() && !e.group().isEmpty() && e.split() != Split.NONE) {
+                votes.computeIfAbsent(e.group(), k -> new int[3])[e.split().ordinal()]++;
+            }
+        }
+        List<ManifestEntry> out = new ArrayList<>(rows.size());
+        int changed = 0;
+        for (ManifestEntry e : rows) {
+            int[] v = e.isUsable() && !e.group().isEmpty() ? votes.get(e.group()) : null;
+            if (v == null) {
+                out.add(e);
+                continue;
+            }
+            int best = 0;
+            for (int s = 1; s < 3; s++) {
+                if (v[s] > v[best]) {
+                    best = s;
+                }
+            }
+            Split target = Split.values()[best];
+            if (e.split() != target) {
+                changed++;
+                out.add(e.withSplit(target));
+            } else {
+                out.add(e);
+            }
+        }
+        if (moved != null && moved.length > 0) {
+            moved[0] = changed;
+        }
+        return out;
+    }
 }

@@ -46,6 +46,7 @@ public final class HybridNetwork {
     public static final String BACKBONE_LAST = "res5c_branch";
     public static final String BACKBONE_POOL = "backbone_gap";
     public static final String MERGE = "merge";
+    public static final String HIGH_PASS = "highpass";
     /** Class indices of the softmax output. */
     public static final int REAL = 0;
     public static final int FAKE = 1;
@@ -65,8 +66,15 @@ public final class HybridNetwork {
      * @param classWeights loss weight per class [real, fake], or null for unweighted
      */
     public static ComputationGraph build(NetworkConfig config, IUpdater updater, double[] classWeights) {
-        ComputationGraph graph = new ComputationGraph(configuration(config, updater, classWeights));
+        return init(new ComputationGraph(configuration(config, updater, classWeights)));
+    }
+
+    /** Initialises a graph built from {@link #configuration}, including the fixed high-pass weights. */
+    public static ComputationGraph init(ComputationGraph graph) {
         graph.init();
+        if (graph.getConfiguration().getVertices().containsKey(HIGH_PASS)) {
+            graph.getLayer(HIGH_PASS).getParam("W").assign(HighPassFilters.weights());
+        }
         return graph;
     }
 
@@ -100,7 +108,7 @@ public final class HybridNetwork {
                 .setInputTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3)), frozen);
 
         List<String> pooled = new ArrayList<>();
-        pooled.add(addCnnBranch(g, config.cnnChannels()));
+        pooled.add(addCnnBranch(g, config.cnnChannels(), config.highPass()));
         if (config.backbone().isResNet()) {
             pooled.add(addResNet50(g, config.backbone() == Backbone.RESNET50_LITE));
         }
@@ -182,8 +190,15 @@ public final class HybridNetwork {
         return copied;
     }
 
-    private static String addCnnBranch(GraphBuilder g, int[] channels) {
+    private static String addCnnBranch(GraphBuilder g, int[] channels, boolean highPass) {
         String in = INPUT;
+        if (highPass) {
+            // Fixed (frozen) SRM residual filters, 3 kernels x 3 colour channels, concatenated with the RGB input.
+            g.addLayer(HIGH_PASS, new FrozenLayer(new ConvolutionLayer.Builder(5, 5).stride(1, 1)
+                    .nOut(HighPassFilters.COUNT * 3).hasBias(false).build()), INPUT);
+            g.addVertex("cnn_input", new MergeVertex(), INPUT, HIGH_PASS);
+            in = "cnn_input";
+        }
         for (int i = 0; i < channels.length; i++) {
             int b = i + 1;
             g.addLayer("cnn" + b + "_conv", new ConvolutionLayer.Builder(3, 3).stride(1, 1).nOut(channels[i])

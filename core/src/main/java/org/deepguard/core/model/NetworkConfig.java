@@ -16,9 +16,16 @@ import java.util.Objects;
  * @param headDropout      drop probability after each head layer (seed recipe: 0.3, 0.2)
  * @param headL2           L2 on the first head layer (seed recipe: 1e-4)
  * @param seed             weight-initialisation seed
+ * @param highPass         feed the CNN branch fixed SRM high-pass residuals (Fridrich and Kodovsky, 2012) beside the
+ *                         RGB input: upsampling traces are high-frequency and these filters expose them directly
  */
 public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights backboneWeights, int[] cnnChannels,
-                            int[] headUnits, double[] headDropout, double headL2, long seed) {
+                            int[] headUnits, double[] headDropout, double headL2, long seed, boolean highPass) {
+
+    public NetworkConfig(int inputSize, Backbone backbone, BackboneWeights backboneWeights, int[] cnnChannels,
+                         int[] headUnits, double[] headDropout, double headL2, long seed) {
+        this(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2, seed, false);
+    }
 
     public NetworkConfig {
         Objects.requireNonNull(backbone, "backbone");
@@ -40,19 +47,26 @@ public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights ba
     /** The reference recipe: ResNet50 + 4-block CNN branch (32-256), head 512/128 with dropout 0.3/0.2. */
     public static NetworkConfig defaults(int inputSize, long seed) {
         return new NetworkConfig(inputSize, Backbone.RESNET50, BackboneWeights.RANDOM, new int[] {32, 64, 128, 256},
-                new int[] {512, 128}, new double[] {0.3, 0.2}, 1e-4, seed);
+                new int[] {512, 128}, new double[] {0.3, 0.2}, 1e-4, seed, true);
     }
 
     public NetworkConfig withBackbone(Backbone b, BackboneWeights w) {
-        return new NetworkConfig(inputSize, b, w, cnnChannels, headUnits, headDropout, headL2, seed);
+        return new NetworkConfig(inputSize, b, w, cnnChannels, headUnits, headDropout, headL2, seed, highPass);
     }
 
     public NetworkConfig withCnnChannels(int... channels) {
-        return new NetworkConfig(inputSize, backbone, backboneWeights, channels, headUnits, headDropout, headL2, seed);
+        return new NetworkConfig(inputSize, backbone, backboneWeights, channels, headUnits, headDropout, headL2, seed,
+                highPass);
     }
 
     public NetworkConfig withHead(int[] units, double[] dropout) {
-        return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, units, dropout, headL2, seed);
+        return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, units, dropout, headL2, seed,
+                highPass);
+    }
+
+    public NetworkConfig withHighPass(boolean on) {
+        return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2, seed,
+                on);
     }
 
     @Override
@@ -60,19 +74,19 @@ public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights ba
         return o instanceof NetworkConfig c && c.inputSize == inputSize && c.backbone == backbone
                 && c.backboneWeights == backboneWeights && Arrays.equals(c.cnnChannels, cnnChannels)
                 && Arrays.equals(c.headUnits, headUnits) && Arrays.equals(c.headDropout, headDropout)
-                && c.headL2 == headL2 && c.seed == seed;
+                && c.headL2 == headL2 && c.seed == seed && c.highPass == highPass;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(inputSize, backbone, backboneWeights, Arrays.hashCode(cnnChannels),
-                Arrays.hashCode(headUnits), Arrays.hashCode(headDropout), headL2, seed);
+                Arrays.hashCode(headUnits), Arrays.hashCode(headDropout), headL2, seed, highPass);
     }
 
     @Override
     public String toString() {
         return "NetworkConfig[input=" + inputSize + ", backbone=" + backbone + "/" + backboneWeights + ", cnn="
                 + Arrays.toString(cnnChannels) + ", head=" + Arrays.toString(headUnits) + ", dropout="
-                + Arrays.toString(headDropout) + ", l2=" + headL2 + ", seed=" + seed + "]";
+                + Arrays.toString(headDropout) + ", l2=" + headL2 + ", seed=" + seed + ", highPass=" + highPass + "]";
     }
 }

@@ -45,6 +45,10 @@ public record Preprocessing(int inputSize, ResizePolicy resize, float[] mean, fl
         return new Preprocessing(inputSize, ResizePolicy.CENTER_CROP, IMAGENET_MEAN, IMAGENET_STD);
     }
 
+    public Preprocessing withResize(ResizePolicy policy) {
+        return new Preprocessing(inputSize, policy, mean, std);
+    }
+
     public Preprocessing withInputSize(int size) {
         return new Preprocessing(size, resize, mean, std);
     }

@@ -60,6 +60,17 @@ public final class Preprocessor {
                 // Integral crop origin keeps a same-size input untouched (no half-pixel shift).
                 resized = Resampler.resize(planes, w, h, Math.floor(x0), Math.floor(y0), side, side, size, size);
             }
+            case NATIVE_CROP -> {
+                int side = Math.min(w, h);
+                if (side >= size) {
+                    int x0 = (w - size) / 2;
+                    int y0 = (h - size) / 2;
+                    resized = Resampler.resize(planes, w, h, x0, y0, size, size, size, size); // 1:1, exact copy
+                } else {
+                    resized = Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0), Math.floor((h - side) / 2.0),
+                            side, side, size, size);
+                }
+            }
             case PAD -> {
                 double scale = (double) size / Math.max(w, h);
                 outW = Math.max(1, (int) Math.round(w * scale));

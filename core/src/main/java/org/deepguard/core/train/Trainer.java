@@ -82,7 +82,7 @@ public final class Trainer {
 
     public ModelBundle train(Manifest manifest, Path manifestFile, Path outDir, boolean resume)
             throws IOException, BundleException {
-        Preprocessing prep = Preprocessing.defaults(config.network().inputSize());
+        Preprocessing prep = Preprocessing.defaults(config.network().inputSize()).withResize(config.resize());
         Preprocessor preprocessor = new Preprocessor(prep);
         List<BatchPipeline.Item> train = items(manifest, Split.TRAIN);
         List<BatchPipeline.Item> val = items(manifest, Split.VAL);
@@ -322,10 +322,8 @@ public final class Trainer {
     }
 
     private ComputationGraph build(CosineSchedule schedule, double[] classWeights, Predicate<String> frozen) {
-        ComputationGraph g = new ComputationGraph(HybridNetwork.configuration(config.network(),
-                Adam.builder().learningRateSchedule(schedule).build(), classWeights, frozen, config.weightDecay()));
-        g.init();
-        return g;
+        return HybridNetwork.init(new ComputationGraph(HybridNetwork.configuration(config.network(),
+                Adam.builder().learningRateSchedule(schedule).build(), classWeights, frozen, config.weightDecay())));
     }
 
     /**

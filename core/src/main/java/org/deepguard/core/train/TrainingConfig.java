@@ -1,6 +1,7 @@
 package org.deepguard.core.train;
 
 import org.deepguard.core.model.NetworkConfig;
+import org.deepguard.core.preprocess.ResizePolicy;
 
 /**
  * Everything that determines a training run; recorded in the bundle's provenance and checked on --resume.
@@ -22,12 +23,13 @@ import org.deepguard.core.model.NetworkConfig;
  * @param plateauPatience  epochs without improvement before a plateau reduction
  * @param workers          decoding threads of the input pipeline (not part of the result)
  * @param seed             seed for initialisation, shuffling, augmentation and dropout
+ * @param resize           how images become the square input (stored in the bundle's preprocessing)
  */
 public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                              double minLearningRate, double warmupEpochs, double weightDecay, int patience,
                              AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
                              int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
-                             int workers, long seed) {
+                             int workers, long seed, ResizePolicy resize) {
 
     public TrainingConfig {
         if (epochs < 1 || batchSize < 1) {
@@ -39,6 +41,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         if (plateauFactor < 0 || plateauFactor >= 1) {
             throw new IllegalArgumentException("plateau factor must lie in [0, 1)");
         }
+        resize = resize == null ? ResizePolicy.CENTER_CROP : resize;
         if (freezeEpochs < 0 || unfreezeLast < 0) {
             throw new IllegalArgumentException("freeze epochs and unfreeze count must be >= 0");
         }
@@ -46,13 +49,14 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
 
     public static TrainingConfig defaults(NetworkConfig network) {
         return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
-                5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed());
+                5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed(),
+                ResizePolicy.CENTER_CROP);
     }
 
     /** The same run with another epoch budget etc. is a different run; workers are not part of it. */
     public TrainingConfig withWorkers(int n) {
         return new TrainingConfig(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
-                plateauFactor, plateauPatience, n, seed);
+                plateauFactor, plateauPatience, n, seed, resize);
     }
 }

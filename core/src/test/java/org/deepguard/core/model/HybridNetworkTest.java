@@ -57,4 +57,40 @@ class HybridNetworkTest {
         NetworkConfig config = NetworkConfig.defaults(32, 5).withBackbone(Backbone.NONE, BackboneWeights.RANDOM);
         assertEquals(HybridNetwork.build(config).params(), HybridNetwork.build(config).params());
     }
+
+    @Test
+    void highPassFiltersAreFixedAndCancelSmoothContent() throws Exception {
+        NetworkConfig config = NetworkConfig.defaults(32, 1).withBackbone(Backbone.NONE, BackboneWeights.RANDOM)
+                .withCnnChannels(4, 8).withHighPass(true);
+        ComputationGraph net = HybridNetwork.build(config);
+        // a linear ramp is "smooth" for second-order residuals: all three kernels give zero away from the border
+        INDArray ramp = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 32, 32);
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 32; y++) {
+                for (int x = 0; x < 32; x++) {
+                    ramp.putScalar(new long[] {0, c, y, x}, 0.01 * x + 0.02 * y);
+                }
+            }
+        }
+        INDArray residual = net.feedForward(ramp, false).get(HybridNetwork.HIGH_PASS);
+        assertEquals(9, residual.size(1));
+        assertEquals(0.0, residual.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 29),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 29)).amaxNumber().doubleValue(), 1e-5);
+        // a checkerboard is not: the second-order kernel responds strongly
+        INDArray checker = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 32, 32);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                checker.putScalar(new long[] {0, 0, y, x}, (x + y) % 2);
+            }
+        }
+        assertTrue(net.feedForward(checker, false).get(HybridNetwork.HIGH_PASS).amaxNumber().doubleValue() > 1.0);
+        // and the filters stay fixed through training and a save/load
+        INDArray before = net.getLayer(HybridNetwork.HIGH_PASS).params().dup();
+        INDArray y = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 2);
+        y.putScalar(0, 1, 1);
+        net.fit(new org.nd4j.linalg.dataset.DataSet(checker, y));
+        assertEquals(before, net.getLayer(HybridNetwork.HIGH_PASS).params());
+        assertEquals(HighPassFilters.weights(), before.reshape(9, 3, 5, 5));
+    }
 }

@@ -65,4 +65,24 @@ class PreprocessorTest {
             assertArrayEquals(detector.preprocessor().load(b), batch.slice(1).dup().data().asFloat());
         }
     }
+
+    @Test
+    void nativeCropCopiesTheCentralPixelsWithoutResampling() {
+        BufferedImage img = TestImagesAccess.texture(40);
+        Preprocessor p = new Preprocessor(new Preprocessing(32, ResizePolicy.NATIVE_CROP, new float[] {0, 0, 0},
+                new float[] {1, 1, 1}));
+        float[] t = p.toTensor(img);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                int rgb = img.getRGB(x + 4, y + 4);
+                assertEquals(((rgb >> 8) & 0xFF) / 255f, t[32 * 32 + y * 32 + x], 1e-6f);
+            }
+        }
+    }
+
+    private static final class TestImagesAccess {
+        static BufferedImage texture(int size) {
+            return org.deepguard.core.testing.TestImages.texture(size, 9);
+        }
+    }
 }

@@ -46,7 +46,7 @@ class PhasesAndLossTest {
         ModelSerializer.writeModel(donor, weights.toFile(), false);
 
         TrainingConfig phase1Only = new TrainingConfig(net, 1, 8, 1e-2, 1e-5, 0, 0, 0, AugmentationConfig.none(),
-                true, 1, 3, 0.1, 0, 2, 2, 3);
+                true, 1, 3, 0.1, 0, 2, 2, 3, null);
         ModelBundle after1 = new Trainer(phase1Only, null).backboneWeightsFile(weights)
                 .train(m, mf, dir.resolve("p1"), false);
         List<String> backbone = HybridNetwork.backboneLayerOrder(donor);
@@ -56,7 +56,7 @@ class PhasesAndLossTest {
         assertNotEquals(donor.getLayer("cnn1_conv").params(), after1.network().getLayer("cnn1_conv").params());
 
         TrainingConfig twoPhases = new TrainingConfig(net, 2, 8, 1e-2, 1e-5, 0, 0, 0, AugmentationConfig.none(),
-                true, 1, 3, 0.1, 0, 2, 2, 3);
+                true, 1, 3, 0.1, 0, 2, 2, 3, null);
         ModelBundle after2 = new Trainer(twoPhases, null).backboneWeightsFile(weights)
                 .train(m, mf, dir.resolve("p2"), false);
         Set<String> lastThree = Set.copyOf(backbone.subList(backbone.size() - 3, backbone.size()));

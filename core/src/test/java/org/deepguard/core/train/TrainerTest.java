@@ -39,7 +39,7 @@ class TrainerTest {
 
     static TrainingConfig config(org.deepguard.core.model.NetworkConfig net, int epochs, long seed) {
         return new TrainingConfig(net, epochs, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(), true,
-                1, 3, 0.1, 0.0, 2, 2, seed);
+                1, 3, 0.1, 0.0, 2, 2, seed, null);
     }
 
     @Test

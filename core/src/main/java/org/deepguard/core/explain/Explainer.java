@@ -1,0 +1,182 @@
+package org.deepguard.core.explain;
+
+import org.deepguard.core.image.ImageLoadException;
+import org.deepguard.core.model.HybridNetwork;
+import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.model.ModelMetadata;
+import org.deepguard.core.model.Prediction;
+import org.deepguard.core.preprocess.Preprocessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The explanation engine: bundle preprocessing in (the same tensor detect uses), class-activation maps out. One
+ * mechanism (capture A and exact d(logit)/dA on a vertex, combine as ReLU(sum_k w_k A_k), normalise, upsample); the
+ * {@link CamMethod} only supplies the channel weights.
+ *
+ * <p>Default layer: the deepest CNN-branch activation {@code cnnN_relu} whose map is at least 8x8 at the input size.
+ * The CNN branch is shallow and pools only between blocks (4 blocks at 128 px give 16x16), and its activations sit
+ * after BN and ReLU, so they are the detector's own artifact features; the ResNet50 branch downsamples 32-64x and
+ * ends at 2x2-4x4 at 128 px, too coarse to read.
+ */
+public final class Explainer {
+    public static final int MIN_MAP_SIDE = 8;
+
+    private final ModelBundle bundle;
+    private final Preprocessor preprocessor;
+    private final ExplanationNetwork network;
+    private List<LayerInfo> layers;
+
+    public Explainer(ModelBundle bundle) {
+        this.bundle = bundle;
+        this.preprocessor = new Preprocessor(bundle.metadata().preprocessing);
+        this.network = ExplanationNetwork.of(bundle.network());
+    }
+
+    public ModelBundle bundle() {
+        return bundle;
+    }
+
+    public Preprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    public ExplanationNetwork network() {
+        return network;
+    }
+
+    public int inputSize() {
+        return preprocessor.spec().inputSize();
+    }
+
+    /** Vertices with a spatial map, in forward order, with their map sizes at the model's input size. */
+    public synchronized List<LayerInfo> listLayers() {
+        if (layers == null) {
+            ComputationGraph g = network.graph();
+            int s = inputSize();
+            Map<String, INDArray> acts = network.activations(preprocessor.batch(List.of(new float[3 * s * s])));
+            List<LayerInfo> out = new ArrayList<>();
+            for (int idx : g.topologicalSortOrder()) {
+                GraphVertex v = g.getVertices()[idx];
+                INDArray a = acts.get(v.getVertexName());
+                if (v.isInputVertex() || a == null || a.rank() != 4
+                        || network.foldedVertices().contains(v.getVertexName())) {
+                    continue;
+                }
+                String type = v.hasLayer() ? v.getLayer().conf().getLayer().getClass().getSimpleName()
+                        : v.getClass().getSimpleName();
+                if (bundle.network().getVertex(v.getVertexName()).hasLayer()) {
+                    type = bundle.network().getLayer(v.getVertexName()).conf().getLayer().getClass().getSimpleName();
+                }
+                out.add(new LayerInfo(v.getVertexName(), type, (int) a.size(1), (int) a.size(2), (int) a.size(3)));
+            }
+            layers = List.copyOf(out);
+        }
+        return layers;
+    }
+
+    /** See the class comment for why. */
+    public String defaultLayer() {
+        int blocks = bundle.metadata().network == null ? 0 : bundle.metadata().network.cnnChannels().length;
+        List<LayerInfo> all = listLayers();
+        String fallback = null;
+        for (int b = blocks; b >= 1; b--) {
+            String name = HybridNetwork.cnnActivation(b);
+            for (LayerInfo l : all) {
+                if (l.name().equals(name)) {
+                    if (Math.min(l.height(), l.width()) >= MIN_MAP_SIDE) {
+                        return name;
+                    }
+                    fallback = name;
+                }
+            }
+        }
+        if (fallback != null) {
+            return fallback;
+        }
+        // Not a hybrid network: the deepest listed layer with a large enough map.
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (Math.min(all.get(i).height(), all.get(i).width()) >= MIN_MAP_SIDE) {
+                return all.get(i).name();
+            }
+        }
+        throw new IllegalStateException("the network has no layer with a spatial map");
+    }
+
+    /** Checks a user-given layer name against {@link #listLayers()}; null means the default. */
+    public String resolveLayer(String layer) {
+        if (layer == null || layer.isBlank()) {
+            return defaultLayer();
+        }
+        for (LayerInfo l : listLayers()) {
+            if (l.name().equals(layer)) {
+                return layer;
+            }
+        }
+        if (network.foldedVertices().contains(layer)) {
+            throw new IllegalArgumentException("layer '" + layer + "' is merged with its BatchNorm for exact "
+                    + "gradients; explain the BatchNorm or ReLU vertex after it instead");
+        }
+        throw new IllegalArgumentException("no layer '" + layer + "' with a spatial map (see --list-layers)");
+    }
+
+    public Explanation explain(Path file, String layer, CamMethod method, Integer targetClass)
+            throws ImageLoadException {
+        return explain(preprocessor.load(file), layer, method, targetClass);
+    }
+
+    /**
+     * @param tensor      CHW tensor from this bundle's {@link Preprocessor}
+     * @param layer       vertex name, or null for {@link #defaultLayer()}
+     * @param targetClass class to explain, or null for the predicted class
+     */
+    public Explanation explain(float[] tensor, String layer, CamMethod method, Integer targetClass) {
+        String name = resolveLayer(layer);
+        INDArray batch = preprocessor.batch(List.of(tensor));
+        ModelMetadata meta = bundle.metadata();
+        LayerCapture capture = network.capture(batch, name, logits -> targetClass != null ? targetClass
+                : predictedClass(predictionOf(logits, meta)));
+        int cls = capture.targetClass();
+        Heatmap map = camMap(capture, method);
+        int s = inputSize();
+        return new Explanation(name, method, cls, predictionOf(capture.logits(), meta), capture.logits(), map,
+                map.resize(s, s), tensor);
+    }
+
+    /** The class a verdict stands for; inside an uncertainty band the side of the threshold decides. */
+    static int predictedClass(Prediction p) {
+        return p.pFake() >= p.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL;
+    }
+
+    static Prediction predictionOf(double[] logits, ModelMetadata meta) {
+        double logOdds = logits[HybridNetwork.FAKE] - logits[HybridNetwork.REAL];
+        return Prediction.of(logOdds, meta.temperature, meta.threshold, meta.uncertainBand);
+    }
+
+    /** The shared mechanism: ReLU(sum_k w_k A_k), min-max normalised, at the layer's resolution. */
+    public static Heatmap camMap(LayerCapture c, CamMethod method) {
+        double[] w = method.channelWeights(c);
+        int hw = c.height() * c.width();
+        double[] m = new double[hw];
+        for (int k = 0; k < c.channels(); k++) {
+            double wk = w[k];
+            if (wk == 0) {
+                continue;
+            }
+            double[] a = c.activations()[k];
+            for (int i = 0; i < hw; i++) {
+                m[i] += wk * a[i];
+            }
+        }
+        for (int i = 0; i < hw; i++) {
+            m[i] = Math.max(m[i], 0);
+        }
+        return new Heatmap(c.width(), c.height(), m).normalised();
+    }
+}
