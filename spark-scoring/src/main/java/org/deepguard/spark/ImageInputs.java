@@ -75,7 +75,8 @@ final class ImageInputs {
         Path base = new Path(input);
         FileSystem fs = base.getFileSystem(conf);
         base = fs.makeQualified(base);
-        String baseDir = fs.isDirectory(base) ? base.toString() : base.getParent().toString();
+        // The folder holding the table, whether it is one file (manifest.csv) or a table folder (list.parquet/).
+        String baseDir = base.getParent() == null ? base.toString() : base.getParent().toString();
         boolean hasLabel = columns.contains("label");
         Dataset<Row> two = table.select(col(ScoreSchema.PATH).cast("string"),
                 hasLabel ? col("label").cast("string") : org.apache.spark.sql.functions.lit(null).cast("string"));

@@ -1,7 +1,10 @@
 package org.deepguard.spark;
 
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.deepguard.cli.Cli;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.metrics.BinaryMetrics;
@@ -211,6 +214,46 @@ class ScoreImagesTest {
         }
         assertTrue(Files.exists(out.resolve("metrics.json")));
         assertFalse(Files.exists(out.resolve("scores-json")));
+    }
+
+    @Test
+    void parquetTableWithRelativePathsAndMixedLabels() throws Exception {
+        Path table = data.resolve("list.parquet"); // relative paths: against data/, the folder holding the table
+        spark.createDataFrame(List.of(
+                        RowFactory.create("real/img2.png", "real", 1),
+                        RowFactory.create("fake/img1.png", "1", 2),
+                        RowFactory.create("fake/text.png", null, 3),
+                        RowFactory.create(data.resolve("fake/img3.jpg").toString(), "unknown", 4)),
+                new StructType().add("path", DataTypes.StringType).add("label", DataTypes.StringType)
+                        .add("other", DataTypes.IntegerType))
+                .write().parquet(table.toString());
+        Path out = tmp.resolve("out-parquet");
+        assertEquals(1, run("-m", bundleDir.toString(), "-i", table.toString(), "-o", out.toString()));
+        Map<String, Row> byName = new HashMap<>();
+        for (Row r : rows(out)) {
+            byName.put(Path.of(r.getString(0)).getFileName().toString(), r);
+        }
+        assertEquals(4, byName.size());
+        assertEquals("real", byName.get("img2.png").getString(7));
+        assertEquals(expected.get("img2.png").pFake(), byName.get("img2.png").getDouble(2), 1e-6);
+        assertEquals(expected.get("img1.png").pFake(), byName.get("img1.png").getDouble(2), 1e-6);
+        assertEquals("fake", byName.get("img1.png").getString(7));
+        assertNull(byName.get("img3.jpg").get(7), "a label that is not real/fake counts as none");
+        assertEquals(expected.get("img3.jpg").pFake(), byName.get("img3.jpg").getDouble(2), 1e-6);
+        assertEquals("not_an_image", byName.get("text.png").getString(5));
+        Map<?, ?> metrics = Json.MAPPER.readValue(out.resolve("metrics.json").toFile(), Map.class);
+        assertEquals(2, ((Number) metrics.get("n")).intValue());
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheTableFolder() {
+        assertEquals("file:/d/real/a.png", ImageInputs.resolve("file:/d", "real/a.png"));
+        assertEquals("/abs/a.png", ImageInputs.resolve("file:/d", "/abs/a.png"));
+        assertEquals("hdfs://nn/x/a.png", ImageInputs.resolve("file:/d", "hdfs://nn/x/a.png"));
+        assertEquals("fake", ImageInputs.labelCode(" 1 "));
+        assertNull(ImageInputs.labelCode("maybe"));
+        assertEquals("real", ImageInputs.folderLabel(new org.apache.hadoop.fs.Path("/x/REAL/a.png")));
+        assertNull(ImageInputs.folderLabel(new org.apache.hadoop.fs.Path("/x/faces/a.png")));
     }
 
     @Test
