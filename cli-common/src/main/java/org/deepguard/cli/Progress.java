@@ -29,7 +29,7 @@ public final class Progress implements AutoCloseable {
                 .setInitialMax(total)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(interactive ? 250 : 10_000)
-                .showSpeed()
+                .showSpeed(new java.text.DecimalFormat("0.0"))
                 .setConsumer(new WriterConsumer(err, interactive))
                 .build();
         return new Progress(bar);
@@ -79,6 +79,7 @@ public final class Progress implements AutoCloseable {
     private static final class WriterConsumer implements ProgressBarConsumer {
         private final PrintWriter err;
         private final boolean interactive;
+        private String last = "";
 
         WriterConsumer(PrintWriter err, boolean interactive) {
             this.err = err;
@@ -95,8 +96,9 @@ public final class Progress implements AutoCloseable {
             if (interactive) {
                 err.print('\r');
                 err.print(rendered);
-            } else {
-                err.println(rendered.strip());
+            } else if (!rendered.strip().equals(last)) { // the closing render repeats the last line in logs
+                last = rendered.strip();
+                err.println(last);
             }
             err.flush();
         }

@@ -25,17 +25,24 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-@Command(name = "detect",
+@Command(name = "detect", subcommands = ServeCommand.class,
         description = "Tell real from AI-generated images: prints Real/Fake and the probability of fake per image.",
         footer = {"", "Examples:",
                 "  detect --model models/v1 --image face.png",
                 "  detect -m models/v1 photos/ --json > scores.jsonl",
                 "  find photos -name '*.png' | detect -m models/v1 - --json",
                 "  DEEPGUARD_MODEL=models/v1 detect 'shots/**/*.jpg'",
+                "  detect serve -m models/v1          # web page on http://127.0.0.1:8080/",
                 "",
                 "JSON lines: {path, label, p_fake, threshold, model_id, ms} per image; a failed file gives",
                 "{path, error, message}. Exit 0 when every file was scored, 1 when some failed (the rest",
-                "are still scored), 2 usage, 3 model could not be loaded."})
+                "are still scored), 2 usage, 3 model could not be loaded.",
+                "",
+                "Videos: one verdict per video from sampled frames:",
+                "  detect -m models/v1 --video clip.mp4 --fps 2 --json",
+                "  detect -m models/v1 --video clips/ --frames 16 --aggregate topk-mean --faces",
+                "JSON adds frames [{index, t, p_fake}], rule, frames_scored (and tracks with",
+                "--faces); errors: truncated_video, unreadable, not_a_video, no_face, missing."})
 public class DetectCommand extends BaseCommand {
     @Mixin
     ModelMixin model = new ModelMixin();
@@ -55,20 +62,31 @@ public class DetectCommand extends BaseCommand {
     @Option(names = "--batch-size", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Mixin
+    VideoOptions video = new VideoOptions();
+
     InputStream stdin = System.in;
 
     @Override
     protected int run() throws Exception {
         List<String> specs = new ArrayList<>(images);
         specs.addAll(positional);
-        if (specs.isEmpty()) {
+        if (specs.isEmpty() && !video.given()) {
             throw new CliException(ExitCode.USAGE, "no images given: pass --image PATH, folders, globs or '-'");
         }
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
             throw new CliException(ExitCode.USAGE, "--threshold must lie in [0, 1]");
         }
+        video.check();
         ModelBundle bundle = model.load();
         Detector detector = threshold == null ? new Detector(bundle) : new Detector(bundle, threshold);
+        int videoCode = ExitCode.OK;
+        if (video.given()) {
+            videoCode = new VideoDetection(video, json, quiet(), out(), err()).run(detector, batchSize, stdin);
+            if (specs.isEmpty()) {
+                return videoCode;
+            }
+        }
         int[] failures = {0};
         int[] scored = {0};
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -88,7 +106,7 @@ public class DetectCommand extends BaseCommand {
         if (scored[0] + failures[0] == 0) {
             throw new CliException(ExitCode.INPUT, "no images found in " + String.join(", ", specs));
         }
-        return failures[0] == 0 ? ExitCode.OK : ExitCode.PARTIAL;
+        return failures[0] == 0 && videoCode == ExitCode.OK ? ExitCode.OK : ExitCode.PARTIAL;
     }
 
     private void scoreBatch(Detector detector, List<Path> paths, ExecutorService pool, int[] failures, int[] scored) {

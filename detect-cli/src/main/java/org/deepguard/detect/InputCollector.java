@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -25,6 +26,12 @@ final class InputCollector {
     private InputCollector() {}
 
     static void collect(List<String> specs, InputStream stdin, Consumer<Path> sink) throws IOException {
+        collect(specs, stdin, InputCollector::hasImageExtension, sink);
+    }
+
+    /** As above, with {@code inFolders} choosing which files of a folder count (e.g. video extensions). */
+    static void collect(List<String> specs, InputStream stdin, Predicate<Path> inFolders, Consumer<Path> sink)
+            throws IOException {
         for (String spec : specs) {
             if (spec.equals("-")) {
                 BufferedReader r = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
@@ -40,7 +47,7 @@ final class InputCollector {
                 Path p = Path.of(spec);
                 if (Files.isDirectory(p)) {
                     try (Stream<Path> walk = Files.walk(p)) {
-                        walk.filter(Files::isRegularFile).filter(InputCollector::hasImageExtension).sorted()
+                        walk.filter(Files::isRegularFile).filter(inFolders).sorted()
                                 .forEach(sink);
                     }
                 } else {

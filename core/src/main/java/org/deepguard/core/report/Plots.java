@@ -164,6 +164,7 @@ public final class Plots {
         }
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(1.0);
+        chart.getStyler().setYAxisDecimalPattern("0.0#");
         XYSeries s = chart.addSeries(kind, xs, ys);
         s.setLineColor(FAKE);
         s.setMarkerColor(FAKE);
@@ -184,6 +185,9 @@ public final class Plots {
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(1.0);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        // Fixed tick format: XChart's default prints ticks such as 0.428571428571429 for small data sets.
+        chart.getStyler().setXAxisDecimalPattern("0.0#");
+        chart.getStyler().setYAxisDecimalPattern("0.0#");
         return chart;
     }
 
