@@ -4,6 +4,7 @@ import org.deepguard.cli.CliException;
 import org.deepguard.cli.ExitCode;
 import org.deepguard.cli.Progress;
 import org.deepguard.core.io.AtomicFiles;
+import org.deepguard.core.model.Prediction;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.video.FrameScore;
@@ -66,7 +67,7 @@ final class VideoDetection {
                 VideoResult r = detectWithProgress(videos, file);
                 print(r, detector);
                 if (options.framesOut != null) {
-                    writeFrames(r);
+                    writeFrames(r, detector);
                 }
             } catch (VideoException e) {
                 failures++;
@@ -177,8 +178,16 @@ final class VideoDetection {
         }
     }
 
-    /** {@code <video name>_f<index>_p<p_fake>.png}, most suspicious first. */
-    private void writeFrames(VideoResult r) throws IOException {
+    private DetectServer.OverlayRenderer overlays;
+
+    /**
+     * {@code <video name>_f<index>_p<p_fake>.png}, most suspicious first, each with its Grad-CAM++ overlay
+     * ({@code ..._gradcam.png}, for the class the frame was called) from core's explanation engine.
+     */
+    private void writeFrames(VideoResult r, Detector detector) throws IOException {
+        if (overlays == null) {
+            overlays = GradCamOverlay.forBundle(detector.bundle());
+        }
         Path dir = options.framesOut;
         Files.createDirectories(dir);
         String stem = r.file().getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_");
@@ -186,6 +195,12 @@ final class VideoDetection {
             Path target = dir.resolve(String.format(Locale.ROOT, "%s_f%06d_p%.4f.png", stem, k.score().index(),
                     k.score().pFake()));
             AtomicFiles.write(target, os -> ImageIO.write(k.image(), "png", os));
+            float[] tensor = detector.preprocessor().toTensor(k.image());
+            Prediction p = Prediction.of(k.score().logOdds(), detector.bundle().metadata().temperature,
+                    detector.threshold(), 0);
+            java.awt.image.BufferedImage overlay = overlays.render(tensor, p);
+            AtomicFiles.write(dir.resolve(target.getFileName().toString().replace(".png", "_gradcam.png")),
+                    os -> ImageIO.write(overlay, "png", os));
         }
     }
 

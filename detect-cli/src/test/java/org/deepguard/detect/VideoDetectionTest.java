@@ -126,9 +126,10 @@ class VideoDetectionTest {
         assertEquals(2, r.json().size(), r.out());
         try (Stream<Path> files = Files.list(frames)) {
             List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(4, names.size(), names.toString());
-            assertTrue(names.stream().allMatch(n -> n.matches("(still\\.avi|moving\\.mp4)_f\\d{6}_p0\\.\\d{4}\\.png")),
-                    names.toString());
+            assertEquals(8, names.size(), names.toString()); // each frame and its Grad-CAM++ overlay
+            assertTrue(names.stream().allMatch(n -> n.matches(
+                    "(still\\.avi|moving\\.mp4)_f\\d{6}_p0\\.\\d{4}(_gradcam)?\\.png")), names.toString());
+            assertEquals(4, names.stream().filter(n -> n.endsWith("_gradcam.png")).count());
         }
         // The moving video's top frame is its highest-scoring sampled frame.
         JsonNode mv = r.json().stream().filter(o -> o.get("path").asText().endsWith("moving.mp4")).findFirst()
