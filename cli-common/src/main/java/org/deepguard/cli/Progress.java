@@ -6,7 +6,6 @@ import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 
 /**
  * A progress bar (count, rate, ETA) on the command's error stream. On a terminal it redraws in place; in logs
@@ -49,24 +48,6 @@ public final class Progress implements AutoCloseable {
         if (bar != null) {
             bar.setExtraMessage(extra);
         }
-    }
-
-    public void maxHint(long max) {
-        if (bar != null) {
-            bar.maxHint(max);
-        }
-    }
-
-    public void reset(String task, long max) {
-        if (bar != null) {
-            bar.reset();
-            bar.maxHint(max);
-            bar.setExtraMessage("");
-        }
-    }
-
-    public Duration elapsed() {
-        return bar == null ? Duration.ZERO : bar.getTotalElapsed();
     }
 
     @Override

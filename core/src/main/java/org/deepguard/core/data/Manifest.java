@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,15 +61,6 @@ public final class Manifest {
     /** Usable rows of one split. */
     public List<ManifestEntry> usable(Split split) {
         return select(e -> e.isUsable() && e.split() == split);
-    }
-
-    public Map<Label, Integer> countByLabel(List<ManifestEntry> rows) {
-        Map<Label, Integer> counts = new LinkedHashMap<>();
-        for (Label l : Label.values()) {
-            counts.put(l, 0);
-        }
-        rows.forEach(e -> counts.merge(e.label(), 1, Integer::sum));
-        return counts;
     }
 
     public static Manifest read(Path file) throws ManifestException {
@@ -162,12 +152,6 @@ public final class Manifest {
 
     public Manifest withEntries(List<ManifestEntry> rows) {
         return new Manifest(rows, baseDir);
-    }
-
-    public List<ManifestEntry> shuffledCopy(List<ManifestEntry> rows, long seed) {
-        List<ManifestEntry> copy = new ArrayList<>(rows);
-        Collections.shuffle(copy, new java.util.Random(seed));
-        return copy;
     }
 
     private static String opt(CSVRecord r, String column) {

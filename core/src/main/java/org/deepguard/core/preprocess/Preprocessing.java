@@ -49,10 +49,6 @@ public record Preprocessing(int inputSize, ResizePolicy resize, float[] mean, fl
         return new Preprocessing(inputSize, policy, mean, std);
     }
 
-    public Preprocessing withInputSize(int size) {
-        return new Preprocessing(size, resize, mean, std);
-    }
-
     /** Human-readable step list, for logs and reports. */
     @JsonIgnore
     public List<String> steps() {
