@@ -30,8 +30,6 @@ import java.util.Set;
 
 /** {@code detect --video}: one verdict line (or JSON line) per video; a bad video gets an error line, the rest go on. */
 final class VideoDetection {
-    static final Set<String> EXTENSIONS = Set.of("mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts",
-            "m2ts", "flv", "wmv", "3gp", "ogv");
     /** Videos with more frames than this get a progress bar (about 10 s at 30 fps). */
     static final long PROGRESS_MIN_FRAMES = 300;
 
@@ -80,9 +78,7 @@ final class VideoDetection {
     }
 
     static boolean hasVideoExtension(Path p) {
-        String n = p.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot >= 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+        return org.deepguard.core.video.VideoFiles.isVideo(p);
     }
 
     private VideoResult detectWithProgress(VideoDetector videos, Path file) throws VideoException {

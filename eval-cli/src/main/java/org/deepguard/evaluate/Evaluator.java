@@ -9,7 +9,17 @@ import org.deepguard.core.metrics.ShortcutFeatures;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.Prediction;
 
+import org.deepguard.core.video.Aggregation;
+import org.deepguard.core.video.FrameSampling;
+import org.deepguard.core.video.FrameScore;
+import org.deepguard.core.video.VideoDetector;
+import org.deepguard.core.video.VideoException;
+import org.deepguard.core.video.VideoFiles;
+import org.deepguard.core.video.VideoResult;
+
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,11 +40,15 @@ final class Evaluator {
 
     record Failure(ManifestEntry entry, String reason, String message) {}
 
-    record Pass(List<Scored> scored, List<Failure> failures) {}
+    /** One sampled frame of a video row, labelled with the video's label (frame-level metrics). */
+    record FrameScored(ManifestEntry entry, double pFake) {}
+
+    record Pass(List<Scored> scored, List<Failure> failures, List<FrameScored> frames) {}
 
     private final Detector detector;
     private final Manifest manifest;
     private final int batchSize;
+    private VideoDetector videos;
 
     Evaluator(Detector detector, Manifest manifest, int batchSize) {
         this.detector = detector;
@@ -54,8 +68,17 @@ final class Evaluator {
         List<float[]> tensors = new ArrayList<>(batchSize);
         List<Long> sizes = new ArrayList<>(batchSize);
         List<Double> sharpness = new ArrayList<>(batchSize);
+        List<FrameScored> frames = new ArrayList<>();
         for (ManifestEntry e : rows) {
             Path file = manifest.resolve(e);
+            if (VideoFiles.isVideo(file)) {
+                // Videos are scored whole in the clean pass only: the perturbation sweep is defined on images.
+                if (perturbation == null) {
+                    scoreVideo(e, file, scored, failures, frames);
+                }
+                onImage.accept(1);
+                continue;
+            }
             try {
                 DecodedImage img = detector.preprocessor().decode(file);
                 BufferedImage rgb = img.rgb();
@@ -82,7 +105,30 @@ final class Evaluator {
         if (!tensors.isEmpty()) {
             flush(batchRows, tensors, sizes, sharpness, scored);
         }
-        return new Pass(scored, failures);
+        return new Pass(scored, failures, frames);
+    }
+
+    /**
+     * A video row counts as one item scored by its aggregate verdict (the bundle's calibration and threshold, as
+     * `detect --video` with its defaults: 2 frames per second, mean of frame log-odds); its frames feed the
+     * frame-level metrics. It has no sharpness cue (NaN), only its file size.
+     */
+    private void scoreVideo(ManifestEntry e, Path file, List<Scored> scored, List<Failure> failures,
+                            List<FrameScored> frames) {
+        if (videos == null) {
+            videos = new VideoDetector(detector, new FrameSampling.Fps(2), Aggregation.meanLogit(), batchSize);
+        }
+        try {
+            VideoResult r = videos.detect(file);
+            scored.add(new Scored(e, r.verdict().pFake(), r.verdict().score(), Files.size(file), Double.NaN));
+            for (FrameScore f : r.frames()) {
+                frames.add(new FrameScored(e, f.pFake()));
+            }
+        } catch (VideoException ex) {
+            failures.add(new Failure(e, ex.problem().code(), ex.getMessage()));
+        } catch (IOException | RuntimeException ex) {
+            failures.add(new Failure(e, "unreadable", file + ": " + ex.getMessage()));
+        }
     }
 
     private void flush(List<ManifestEntry> rows, List<float[]> tensors, List<Long> sizes, List<Double> sharpness,

@@ -71,6 +71,9 @@ final class ModelReport {
         m.putAll(EvaluationSummary.compute(isFake, pFake, ctx.model().threshold, ctx.cliThreshold(), ctx.bootstrap(),
                 ctx.seed()));
         m.put("shortcuts", shortcuts());
+        if (!clean.frames().isEmpty()) {
+            m.put("video_frames", videoFrames());
+        }
         Map<String, Object> breakdown = breakdown();
         if (!breakdown.isEmpty()) {
             m.put("breakdown", breakdown);
@@ -100,9 +103,41 @@ final class ModelReport {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("file_size", baselineJson(ShortcutFeatures.baseline(isFake, size), "file size in bytes"));
-        out.put("sharpness", baselineJson(ShortcutFeatures.baseline(isFake, sharp),
+        out.put("sharpness", baselineJson(sharpnessBaseline(sharp),
                 "variance of the 4-neighbour Laplacian of the grey image"));
         return out;
+    }
+
+    /** Over the items that have a sharpness cue (videos have none). */
+    private ShortcutFeatures.Baseline sharpnessBaseline(double[] sharp) {
+        int n = (int) java.util.Arrays.stream(sharp).filter(Double::isFinite).count();
+        if (n == sharp.length) {
+            return ShortcutFeatures.baseline(isFake, sharp);
+        }
+        boolean[] y = new boolean[n];
+        double[] x = new double[n];
+        for (int i = 0, k = 0; i < sharp.length; i++) {
+            if (Double.isFinite(sharp[i])) {
+                y[k] = isFake[i];
+                x[k++] = sharp[i];
+            }
+        }
+        return n == 0 ? new ShortcutFeatures.Baseline(Double.NaN, Double.NaN) : ShortcutFeatures.baseline(y, x);
+    }
+
+    /** Frame-level metrics over every sampled frame of the video rows, each labelled as its video. */
+    private Map<String, Object> videoFrames() {
+        List<Evaluator.FrameScored> frames = clean.frames();
+        boolean[] y = new boolean[frames.size()];
+        double[] p = new double[frames.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = frames.get(i).entry().label().isFake();
+            p[i] = frames.get(i).pFake();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("videos", frames.stream().map(f -> f.entry().path()).distinct().count());
+        m.putAll(EvaluationSummary.compute(y, p, ctx.model().threshold, ctx.cliThreshold(), 0, ctx.seed()));
+        return m;
     }
 
     private static Map<String, Object> baselineJson(ShortcutFeatures.Baseline b, String feature) {

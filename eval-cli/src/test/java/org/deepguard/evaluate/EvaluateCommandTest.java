@@ -77,6 +77,36 @@ class EvaluateCommandTest {
 
     record Run(int code, String out, String err) {}
 
+    @Test
+    void videosInTheManifestAreScoredWholeWithFrameLevelMetricsBeside() throws Exception {
+        Path data = tmp.resolve("video-data");
+        List<ManifestEntry> rows = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            int seed = i;
+            org.deepguard.core.testing.TestVideos.pngAvi(data.resolve("real/v" + i + ".avi"), 6, 2.0,
+                    k -> TestImages.texture(32, 10 * seed + k));
+            rows.add(entry("real/v" + i + ".avi", Label.REAL, Split.TEST, Map.of()));
+            org.deepguard.core.testing.TestVideos.pngAvi(data.resolve("fake/v" + i + ".avi"), 6, 2.0,
+                    k -> TestImages.texture(32, 500 + 10 * seed + k));
+            rows.add(entry("fake/v" + i + ".avi", Label.FAKE, Split.TEST, Map.of()));
+        }
+        TestImages.png(data.resolve("real/still.png"), TestImages.texture(32, 77));
+        rows.add(entry("real/still.png", Label.REAL, Split.TEST, Map.of()));
+        Files.writeString(data.resolve("fake/broken.mp4"), "not a video");
+        rows.add(entry("fake/broken.mp4", Label.FAKE, Split.TEST, Map.of()));
+        Path m = data.resolve("m.csv");
+        new Manifest(rows, data).write(m);
+        Path out = tmp.resolve("video-report");
+        Run r = run("--model", model.toString(), "--manifest", m.toString(), "-o", out.toString(), "-q");
+        assertEquals(1, r.code(), r.err()); // partial: the broken video is listed, the rest evaluated
+        JsonNode metrics = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(5, metrics.get("n").asInt()); // 4 videos (one score each) + 1 image
+        JsonNode frames = metrics.get("video_frames");
+        assertEquals(4, frames.get("videos").asInt());
+        assertEquals(4 * 6, frames.get("n").asInt()); // 6 frames at 2 fps, sampled at the default 2 fps: all of them
+        assertTrue(Files.readString(out.resolve("errors.csv")).contains("broken.mp4"));
+    }
+
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
