@@ -26,6 +26,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.deepguard.core.video.Aggregation;
+import org.deepguard.core.video.FrameSampling;
+import org.deepguard.core.video.FrameScore;
+import org.deepguard.core.video.VideoDetector;
+import org.deepguard.core.video.VideoException;
+import org.deepguard.core.video.VideoInfo;
+import org.deepguard.core.video.VideoProblem;
+import org.deepguard.core.video.VideoReader;
+import org.deepguard.core.video.VideoResult;
 
 /**
  * The web face of {@link Detector}: one page, {@code POST /api/detect} and {@code GET /health}. The model is loaded
@@ -82,6 +93,7 @@ public final class DetectServer implements AutoCloseable {
         app.get("/", ctx -> ctx.html(page));
         app.get("/health", this::health);
         app.post("/api/detect", this::detect);
+        app.post("/api/detect-video", this::detectVideo);
         app.exception(Exception.class, (e, ctx) -> {
             LOG.warn("{} {} failed", ctx.method(), ctx.path(), e); // the client gets no stack trace; the operator does
             error(ctx, 500, "internal", "internal error: " + e.getClass().getSimpleName());
@@ -180,6 +192,116 @@ public final class DetectServer implements AutoCloseable {
         } finally {
             permits.release();
         }
+    }
+
+    /** Longest video the page accepts: the byte limit bounds the upload, this bounds the decoding work. */
+    static final double MAX_VIDEO_SECONDS = 120;
+    /** Frames scored per uploaded video, spread evenly: enough for a verdict, few enough to answer quickly. */
+    static final int VIDEO_FRAMES = 8;
+
+    /**
+     * POST /api/detect-video (multipart field {@code video}): samples {@link #VIDEO_FRAMES} frames evenly, scores
+     * them like images and aggregates with the mean of the log-odds (as {@code detect --video}). The answer carries
+     * the verdict and a strip of the sampled frames, each with its p_fake and a small thumbnail.
+     */
+    private void detectVideo(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > settings.maxBytes() + MULTIPART_SLACK) {
+            error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload of " + declared + " bytes exceeds the limit of "
+                    + settings.maxBytes() + " bytes");
+            return;
+        }
+        if (!permits.tryAcquire()) {
+            ctx.header("Retry-After", "1");
+            error(ctx, 503, "busy", "the server is busy scoring other uploads; retry in a moment");
+            return;
+        }
+        Path tmp = null;
+        try {
+            long t0 = System.nanoTime();
+            UploadedFile file;
+            try {
+                file = ctx.uploadedFile("video");
+            } catch (IllegalStateException e) {
+                error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload exceeds the limit of " + settings.maxBytes()
+                        + " bytes");
+                return;
+            }
+            if (file == null) {
+                error(ctx, 400, "missing_field", "send the video as multipart/form-data field 'video'");
+                return;
+            }
+            String name = displayName(file.filename());
+            // FFmpeg reads files, not streams: a private temp file, deleted in every case below.
+            tmp = Files.createTempFile("deepguard-upload-", ".video");
+            try (InputStream in = file.content()) {
+                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            VideoInfo info;
+            try (VideoReader reader = VideoReader.open(tmp)) {
+                info = reader.info();
+            } catch (VideoException e) {
+                error(ctx, e.problem() == VideoProblem.NOT_A_VIDEO ? 415 : 422, e.problem().code(),
+                        e.getMessage().replace(tmp.toString(), name));
+                return;
+            }
+            if (info.durationSeconds() > MAX_VIDEO_SECONDS) {
+                error(ctx, 413, "too_long", name + ": video lasts " + Math.round(info.durationSeconds())
+                        + " s, the limit is " + (int) MAX_VIDEO_SECONDS + " s");
+                return;
+            }
+            VideoResult r;
+            try {
+                r = new VideoDetector(detector, new FrameSampling.Frames(VIDEO_FRAMES), Aggregation.meanLogit(),
+                        VIDEO_FRAMES, VIDEO_FRAMES).detect(tmp);
+            } catch (VideoException e) {
+                error(ctx, e.problem() == VideoProblem.NOT_A_VIDEO ? 415 : 422, e.problem().code(),
+                        e.getMessage().replace(tmp.toString(), name));
+                return;
+            }
+            Map<Long, BufferedImage> images = new java.util.HashMap<>();
+            r.kept().forEach(k -> images.put(k.score().index(), k.image()));
+            List<Map<String, Object>> strip = new java.util.ArrayList<>();
+            for (FrameScore f : r.frames()) {
+                Map<String, Object> fo = new LinkedHashMap<>();
+                fo.put("index", f.index());
+                fo.put("t", Math.round(f.seconds() * 1000) / 1000.0);
+                fo.put("p_fake", round(f.pFake()));
+                BufferedImage img = images.get(f.index());
+                if (img != null) {
+                    fo.put("thumbnail", dataUri(thumbnail(img, 96)));
+                }
+                strip.add(fo);
+            }
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("label", r.verdict().verdict().label());
+            o.put("p_fake", round(r.verdict().pFake()));
+            o.put("threshold", round(r.verdict().threshold()));
+            o.put("rule", r.verdict().aggregation().describe());
+            o.put("model_id", detector.bundle().metadata().modelId);
+            o.put("duration_s", Math.round(info.durationSeconds() * 100) / 100.0);
+            o.put("frames", strip);
+            o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
+            json(ctx, 200, o);
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
+            permits.release();
+        }
+    }
+
+    private static BufferedImage thumbnail(BufferedImage src, int maxSide) {
+        double scale = Math.min(1.0, (double) maxSide / Math.max(src.getWidth(), src.getHeight()));
+        int w = Math.max(1, (int) Math.round(src.getWidth() * scale));
+        int h = Math.max(1, (int) Math.round(src.getHeight() * scale));
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION,
+                java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, w, h, null);
+        g.dispose();
+        return out;
     }
 
     private static boolean wantsOverlay(Context ctx) {

@@ -138,6 +138,33 @@ class DetectServerTest {
     }
 
     @Test
+    void videoUploadGetsAVerdictAndAStripOfScoredFrames() throws Exception {
+        Path clip = org.deepguard.core.testing.TestVideos.pngAvi(dir.resolve("clip.avi"), 12, 4.0,
+                k -> TestImages.texture(32, 200 + k));
+        Reply r = post(server, "/api/detect-video", "video", "clip.avi", Files.readAllBytes(clip));
+        assertEquals(200, r.status(), r.body().toString());
+        assertEquals(DetectServer.VIDEO_FRAMES, r.body().get("frames").size());
+        double meanLogOdds = 0;
+        for (JsonNode f : r.body().get("frames")) {
+            assertTrue(f.get("thumbnail").asText().startsWith("data:image/png;base64,"));
+            double p = f.get("p_fake").asDouble();
+            meanLogOdds += Math.log(p / (1 - p)) / DetectServer.VIDEO_FRAMES;
+        }
+        // the verdict is the calibrated mean of the frame log-odds (temperature 1 in the tiny bundle)
+        assertEquals(1 / (1 + Math.exp(-meanLogOdds)), r.body().get("p_fake").asDouble(), 1e-4);
+        assertEquals(3.0, r.body().get("duration_s").asDouble(), 0.01);
+        try (var tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertTrue(tmp.noneMatch(p -> p.getFileName().toString().startsWith("deepguard-upload-")),
+                    "uploaded videos are deleted after scoring");
+        }
+
+        Reply text = post(server, "/api/detect-video", "video", "notes.mp4", "hello".getBytes(StandardCharsets.UTF_8));
+        assertEquals(415, text.status(), text.body().toString());
+        assertEquals("not_a_video", text.body().get("error").asText());
+        assertTrue(text.body().get("message").asText().startsWith("notes.mp4"), text.body().toString());
+    }
+
+    @Test
     void textNamedPngIsRefusedByContentNotByName() throws Exception {
         byte[] text = Files.readAllBytes(TestImages.textNamedPng(dir.resolve("text.png")));
         Reply r = post("/api/detect", text);
