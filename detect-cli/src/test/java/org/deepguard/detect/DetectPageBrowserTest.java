@@ -143,6 +143,20 @@ class DetectPageBrowserTest {
     }
 
     @Test
+    void videoUploadShowsTheVerdictAndAStripOfFrames() throws Exception {
+        Path clip = org.deepguard.core.testing.TestVideos.pngAvi(dir.resolve("clip.avi"), 8, 4.0,
+                k -> TestImages.texture(32, 300 + k));
+        driver.get("http://127.0.0.1:" + server.port() + "/");
+        driver.findElement(By.id("file")).sendKeys(clip.toString());
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("verdict")));
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("strip")));
+        assertEquals(DetectServer.VIDEO_FRAMES, driver.findElements(By.cssSelector("#strip figure")).size());
+        assertTrue(driver.findElement(By.id("size")).getText().startsWith("2 s video, 8 frames scored"),
+                driver.findElement(By.id("size")).getText());
+        screenshot("page-video.png");
+    }
+
+    @Test
     void textFileNamedPngShowsTheReasonInsteadOfAVerdict() throws Exception {
         Path text = TestImages.textNamedPng(dir.resolve("notes.png"));
         driver.get("http://127.0.0.1:" + server.port() + "/");
