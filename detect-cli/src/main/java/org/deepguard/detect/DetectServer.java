@@ -129,8 +129,17 @@ public final class DetectServer implements AutoCloseable {
         json(ctx, 200, o);
     }
 
-    private void detect(Context ctx) throws IOException {
-        // Refuse before reading the body: a declared size over the limit never reaches the multipart parser.
+    /** What an endpoint does with an accepted upload; {@code t0} is when the request was admitted. */
+    private interface UploadHandler {
+        void handle(UploadedFile file, long t0) throws IOException;
+    }
+
+    /**
+     * The admission rules shared by the upload endpoints: a declared size over the limit is refused before the body
+     * is read, a full server answers 503 busy, a part over the limit is 413 and a missing field 400; the permit is
+     * held while {@code handler} runs.
+     */
+    private void withUpload(Context ctx, String field, UploadHandler handler) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         if (declared > settings.maxBytes() + MULTIPART_SLACK) {
             error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload of " + declared + " bytes exceeds the limit of "
@@ -139,14 +148,14 @@ public final class DetectServer implements AutoCloseable {
         }
         if (!permits.tryAcquire()) {
             ctx.header("Retry-After", "1");
-            error(ctx, 503, "busy", "the server is busy scoring other images; retry in a moment");
+            error(ctx, 503, "busy", "the server is busy scoring other uploads; retry in a moment");
             return;
         }
         try {
             long t0 = System.nanoTime();
             UploadedFile file;
             try {
-                file = ctx.uploadedFile("image");
+                file = ctx.uploadedFile(field);
             } catch (IllegalStateException e) {
                 // Jetty's multipart parser reports a part over maxFileSize this way.
                 error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload exceeds the limit of " + settings.maxBytes()
@@ -154,44 +163,52 @@ public final class DetectServer implements AutoCloseable {
                 return;
             }
             if (file == null) {
-                error(ctx, 400, "missing_field", "send the image as multipart/form-data field 'image'");
+                error(ctx, 400, "missing_field", "send the " + field + " as multipart/form-data field '" + field + "'");
                 return;
             }
-            if (file.size() > settings.maxBytes()) {
-                error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload of " + file.size()
-                        + " bytes exceeds the limit of " + settings.maxBytes() + " bytes");
-                return;
-            }
-            String name = displayName(file.filename());
-            byte[] bytes;
-            try (InputStream in = file.content()) {
-                bytes = in.readAllBytes();
-            }
-            DecodedImage image;
-            try {
-                image = ImageLoader.decode(bytes, name,
-                        new ImageLoader.Limits(settings.maxBytes(), settings.maxPixels()));
-            } catch (ImageLoadException e) {
-                error(ctx, statusFor(e.problem()), e.problem().code(), e.getMessage());
-                return;
-            }
-            float[] tensor = detector.preprocessor().toTensor(image.rgb());
-            Prediction p = detector.predictTensors(List.of(tensor)).get(0);
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("label", p.verdict().label());
-            o.put("p_fake", round(p.pFake()));
-            o.put("threshold", round(p.threshold()));
-            o.put("model_id", detector.bundle().metadata().modelId);
-            o.put("width", image.width());
-            o.put("height", image.height());
-            if (wantsOverlay(ctx)) {
-                o.put("overlay", overlay == null ? null : dataUri(overlay.render(tensor, p)));
-            }
-            o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
-            json(ctx, 200, o);
+            handler.handle(file, t0);
         } finally {
             permits.release();
         }
+    }
+
+    private void detect(Context ctx) throws IOException {
+        withUpload(ctx, "image", (file, t0) -> detectImage(ctx, file, t0));
+    }
+
+    private void detectImage(Context ctx, UploadedFile file, long t0) throws IOException {
+        if (file.size() > settings.maxBytes()) {
+            error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload of " + file.size()
+                    + " bytes exceeds the limit of " + settings.maxBytes() + " bytes");
+            return;
+        }
+        String name = displayName(file.filename());
+        byte[] bytes;
+        try (InputStream in = file.content()) {
+            bytes = in.readAllBytes();
+        }
+        DecodedImage image;
+        try {
+            image = ImageLoader.decode(bytes, name,
+                    new ImageLoader.Limits(settings.maxBytes(), settings.maxPixels()));
+        } catch (ImageLoadException e) {
+            error(ctx, statusFor(e.problem()), e.problem().code(), e.getMessage());
+            return;
+        }
+        float[] tensor = detector.preprocessor().toTensor(image.rgb());
+        Prediction p = detector.predictTensors(List.of(tensor)).get(0);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("label", p.verdict().label());
+        o.put("p_fake", round(p.pFake()));
+        o.put("threshold", round(p.threshold()));
+        o.put("model_id", detector.bundle().metadata().modelId);
+        o.put("width", image.width());
+        o.put("height", image.height());
+        if (wantsOverlay(ctx)) {
+            o.put("overlay", overlay == null ? null : dataUri(overlay.render(tensor, p)));
+        }
+        o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
+        json(ctx, 200, o);
     }
 
     /** Longest video the page accepts: the byte limit bounds the upload, this bounds the decoding work. */
@@ -205,90 +222,68 @@ public final class DetectServer implements AutoCloseable {
      * the verdict and a strip of the sampled frames, each with its p_fake and a small thumbnail.
      */
     private void detectVideo(Context ctx) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > settings.maxBytes() + MULTIPART_SLACK) {
-            error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload of " + declared + " bytes exceeds the limit of "
-                    + settings.maxBytes() + " bytes");
-            return;
-        }
-        if (!permits.tryAcquire()) {
-            ctx.header("Retry-After", "1");
-            error(ctx, 503, "busy", "the server is busy scoring other uploads; retry in a moment");
-            return;
-        }
-        Path tmp = null;
-        try {
-            long t0 = System.nanoTime();
-            UploadedFile file;
+        withUpload(ctx, "video", (file, t0) -> {
+            // FFmpeg reads files, not streams: a private temp file, deleted whatever happens.
+            Path tmp = Files.createTempFile("deepguard-upload-", ".video");
             try {
-                file = ctx.uploadedFile("video");
-            } catch (IllegalStateException e) {
-                error(ctx, 413, ImageProblem.TOO_LARGE.code(), "upload exceeds the limit of " + settings.maxBytes()
-                        + " bytes");
-                return;
-            }
-            if (file == null) {
-                error(ctx, 400, "missing_field", "send the video as multipart/form-data field 'video'");
-                return;
-            }
-            String name = displayName(file.filename());
-            // FFmpeg reads files, not streams: a private temp file, deleted in every case below.
-            tmp = Files.createTempFile("deepguard-upload-", ".video");
-            try (InputStream in = file.content()) {
-                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            VideoInfo info;
-            try (VideoReader reader = VideoReader.open(tmp)) {
-                info = reader.info();
-            } catch (VideoException e) {
-                error(ctx, e.problem() == VideoProblem.NOT_A_VIDEO ? 415 : 422, e.problem().code(),
-                        e.getMessage().replace(tmp.toString(), name));
-                return;
-            }
-            if (info.durationSeconds() > MAX_VIDEO_SECONDS) {
-                error(ctx, 413, "too_long", name + ": video lasts " + Math.round(info.durationSeconds())
-                        + " s, the limit is " + (int) MAX_VIDEO_SECONDS + " s");
-                return;
-            }
-            VideoResult r;
-            try {
-                r = new VideoDetector(detector, new FrameSampling.Frames(VIDEO_FRAMES), Aggregation.meanLogit(),
-                        VIDEO_FRAMES, VIDEO_FRAMES).detect(tmp);
-            } catch (VideoException e) {
-                error(ctx, e.problem() == VideoProblem.NOT_A_VIDEO ? 415 : 422, e.problem().code(),
-                        e.getMessage().replace(tmp.toString(), name));
-                return;
-            }
-            Map<Long, BufferedImage> images = new java.util.HashMap<>();
-            r.kept().forEach(k -> images.put(k.score().index(), k.image()));
-            List<Map<String, Object>> strip = new java.util.ArrayList<>();
-            for (FrameScore f : r.frames()) {
-                Map<String, Object> fo = new LinkedHashMap<>();
-                fo.put("index", f.index());
-                fo.put("t", Math.round(f.seconds() * 1000) / 1000.0);
-                fo.put("p_fake", round(f.pFake()));
-                BufferedImage img = images.get(f.index());
-                if (img != null) {
-                    fo.put("thumbnail", dataUri(thumbnail(img, 96)));
-                }
-                strip.add(fo);
-            }
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("label", r.verdict().verdict().label());
-            o.put("p_fake", round(r.verdict().pFake()));
-            o.put("threshold", round(r.verdict().threshold()));
-            o.put("rule", r.verdict().aggregation().describe());
-            o.put("model_id", detector.bundle().metadata().modelId);
-            o.put("duration_s", Math.round(info.durationSeconds() * 100) / 100.0);
-            o.put("frames", strip);
-            o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
-            json(ctx, 200, o);
-        } finally {
-            if (tmp != null) {
+                detectVideoFile(ctx, file, tmp, t0);
+            } finally {
                 Files.deleteIfExists(tmp);
             }
-            permits.release();
+        });
+    }
+
+    private void detectVideoFile(Context ctx, UploadedFile file, Path tmp, long t0) throws IOException {
+        String name = displayName(file.filename());
+        try (InputStream in = file.content()) {
+            Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
+        VideoInfo info;
+        try (VideoReader reader = VideoReader.open(tmp)) {
+            info = reader.info();
+        } catch (VideoException e) {
+            error(ctx, e.problem() == VideoProblem.NOT_A_VIDEO ? 415 : 422, e.problem().code(),
+                    e.getMessage().replace(tmp.toString(), name));
+            return;
+        }
+        if (info.durationSeconds() > MAX_VIDEO_SECONDS) {
+            error(ctx, 413, "too_long", name + ": video lasts " + Math.round(info.durationSeconds())
+                    + " s, the limit is " + (int) MAX_VIDEO_SECONDS + " s");
+            return;
+        }
+        VideoResult r;
+        try {
+            r = new VideoDetector(detector, new FrameSampling.Frames(VIDEO_FRAMES), Aggregation.meanLogit(),
+                    VIDEO_FRAMES, VIDEO_FRAMES).detect(tmp);
+        } catch (VideoException e) {
+            error(ctx, e.problem() == VideoProblem.NOT_A_VIDEO ? 415 : 422, e.problem().code(),
+                    e.getMessage().replace(tmp.toString(), name));
+            return;
+        }
+        Map<Long, BufferedImage> images = new java.util.HashMap<>();
+        r.kept().forEach(k -> images.put(k.score().index(), k.image()));
+        List<Map<String, Object>> strip = new java.util.ArrayList<>();
+        for (FrameScore f : r.frames()) {
+            Map<String, Object> fo = new LinkedHashMap<>();
+            fo.put("index", f.index());
+            fo.put("t", Math.round(f.seconds() * 1000) / 1000.0);
+            fo.put("p_fake", round(f.pFake()));
+            BufferedImage img = images.get(f.index());
+            if (img != null) {
+                fo.put("thumbnail", dataUri(thumbnail(img, 96)));
+            }
+            strip.add(fo);
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("label", r.verdict().verdict().label());
+        o.put("p_fake", round(r.verdict().pFake()));
+        o.put("threshold", round(r.verdict().threshold()));
+        o.put("rule", r.verdict().aggregation().describe());
+        o.put("model_id", detector.bundle().metadata().modelId);
+        o.put("duration_s", Math.round(info.durationSeconds() * 100) / 100.0);
+        o.put("frames", strip);
+        o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
+        json(ctx, 200, o);
     }
 
     private static BufferedImage thumbnail(BufferedImage src, int maxSide) {
