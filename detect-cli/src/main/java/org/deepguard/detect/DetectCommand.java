@@ -34,13 +34,14 @@ import java.util.concurrent.Executors;
                 "  DEEPGUARD_MODEL=models/v1 detect 'shots/**/*.jpg'",
                 "  detect serve -m models/v1          # web page on http://127.0.0.1:8080/",
                 "",
-                "JSON lines: {path, label, p_fake, threshold, model_id, ms} per image; a failed file gives",
-                "{path, error, message}. Exit 0 when every file was scored, 1 when some failed (the rest",
-                "are still scored), 2 usage, 3 model could not be loaded.",
+                "JSON lines: {path, label, p_fake, threshold, model_id, ms} per image;",
+                "a failed file gives {path, error, message}. Exit 0 when every file was",
+                "scored, 1 when some failed (the rest are still scored), 2 usage,",
+                "3 model could not be loaded.",
                 "",
                 "Videos: one verdict per video from sampled frames:",
                 "  detect -m models/v1 --video clip.mp4 --fps 2 --json",
-                "  detect -m models/v1 --video clips/ --frames 16 --aggregate topk-mean --faces",
+                "  detect -m models/v1 --video clips/ --frames 16 --aggregate topk-mean",
                 "JSON adds frames [{index, t, p_fake}], rule, frames_scored (and tracks with",
                 "--faces); errors: truncated_video, unreadable, not_a_video, no_face, missing."})
 public class DetectCommand extends BaseCommand {

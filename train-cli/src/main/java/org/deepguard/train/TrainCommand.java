@@ -34,11 +34,13 @@ import java.util.Map;
         description = "Train the hybrid real/fake detector on a manifest and write a model bundle.",
         footer = {"", "Examples:",
                 "  train --manifest data/manifest.csv -o models/v1",
-                "  train --manifest m.csv -o models/small --image-size 64 --backbone resnet50_lite --epochs 10",
-                "  train --manifest m.csv -o models/v1 --resume        # continue an interrupted run",
+                "  train --manifest m.csv -o models/small --image-size 64 \\",
+                "        --backbone resnet50_lite --epochs 10",
+                "  train --manifest m.csv -o models/v1 --resume   # continue a killed run",
                 "",
-                "The bundle directory receives model.json, the weights, checkpoints/ (last and best, written",
-                "atomically after every epoch) and train-log.jsonl (one JSON object per epoch)."})
+                "The bundle directory receives model.json, the weights, checkpoints/",
+                "(last and best, written atomically after every epoch), train-log.jsonl",
+                "(one JSON object per epoch) and curves-*.png."})
 public class TrainCommand extends BaseCommand {
     @Option(names = "--manifest", required = true, paramLabel = "CSV", description = "Dataset manifest (from `dataset scan`).")
     Path manifest;
