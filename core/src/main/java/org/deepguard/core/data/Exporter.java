@@ -6,7 +6,7 @@ import org.deepguard.core.image.ImageLoader;
 import org.deepguard.core.io.AtomicFiles;
 import org.deepguard.core.io.Hashing;
 import org.deepguard.core.preprocess.Preprocessing;
-import org.deepguard.core.preprocess.Resampler;
+import org.deepguard.core.preprocess.Preprocessor;
 import org.deepguard.core.preprocess.ResizePolicy;
 
 import javax.imageio.IIOImage;
@@ -132,41 +132,19 @@ public final class Exporter {
         for (int c = 0; c < 3; c++) {
             fill = (fill << 8) | Math.round(Preprocessing.IMAGENET_MEAN[c] * 255);
         }
-        int outW = size;
-        int outH = size;
-        int offX = 0;
-        int offY = 0;
-        float[][] r;
-        switch (policy) {
-            case STRETCH -> r = Resampler.resize(planes, w, h, 0, 0, w, h, size, size);
-            case CENTER_CROP -> {
-                int side = Math.min(w, h);
-                r = Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0), Math.floor((h - side) / 2.0), side,
-                        side, size, size);
-            }
-            case NATIVE_CROP -> {
-                // As the preprocessing does: a 1:1 centred crop, enlarging only images smaller than the output.
-                int side = Math.min(w, h);
-                r = side >= size
-                        ? Resampler.resize(planes, w, h, (w - size) / 2, (h - size) / 2, size, size, size, size)
-                        : Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0), Math.floor((h - side) / 2.0),
-                                side, side, size, size);
-            }
-            case PAD -> {
-                double scale = (double) size / Math.max(w, h);
-                outW = Math.max(1, (int) Math.round(w * scale));
-                outH = Math.max(1, (int) Math.round(h * scale));
-                offX = (size - outW) / 2;
-                offY = (size - outH) / 2;
-                r = Resampler.resize(planes, w, h, 0, 0, w, h, outW, outH);
-                for (int y = 0; y < size; y++) {
-                    for (int x = 0; x < size; x++) {
-                        out.setRGB(x, y, fill);
-                    }
+        Preprocessor.Resized resized = Preprocessor.resize(planes, w, h, size, policy);
+        if (resized.width() != size || resized.height() != size) { // PAD: the border is the mean colour
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
+                    out.setRGB(x, y, fill);
                 }
             }
-            default -> throw new IllegalStateException(policy.name());
         }
+        float[][] r = resized.planes();
+        int outW = resized.width();
+        int outH = resized.height();
+        int offX = resized.offsetX();
+        int offY = resized.offsetY();
         for (int y = 0; y < outH; y++) {
             for (int x = 0; x < outW; x++) {
                 int i = y * outW + x;

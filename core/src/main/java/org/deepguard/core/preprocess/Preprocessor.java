@@ -46,41 +46,12 @@ public final class Preprocessor {
         int h = rgb.getHeight();
         float[][] planes = planes(rgb);
         int size = spec.inputSize();
-        float[][] resized;
-        int offX = 0;
-        int offY = 0;
-        int outW = size;
-        int outH = size;
-        switch (spec.resize()) {
-            case STRETCH -> resized = Resampler.resize(planes, w, h, 0, 0, w, h, size, size);
-            case CENTER_CROP -> {
-                int side = Math.min(w, h);
-                double x0 = (w - side) / 2.0;
-                double y0 = (h - side) / 2.0;
-                // Integral crop origin keeps a same-size input untouched (no half-pixel shift).
-                resized = Resampler.resize(planes, w, h, Math.floor(x0), Math.floor(y0), side, side, size, size);
-            }
-            case NATIVE_CROP -> {
-                int side = Math.min(w, h);
-                if (side >= size) {
-                    int x0 = (w - size) / 2;
-                    int y0 = (h - size) / 2;
-                    resized = Resampler.resize(planes, w, h, x0, y0, size, size, size, size); // 1:1, exact copy
-                } else {
-                    resized = Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0), Math.floor((h - side) / 2.0),
-                            side, side, size, size);
-                }
-            }
-            case PAD -> {
-                double scale = (double) size / Math.max(w, h);
-                outW = Math.max(1, (int) Math.round(w * scale));
-                outH = Math.max(1, (int) Math.round(h * scale));
-                offX = (size - outW) / 2;
-                offY = (size - outH) / 2;
-                resized = Resampler.resize(planes, w, h, 0, 0, w, h, outW, outH);
-            }
-            default -> throw new IllegalStateException(spec.resize().name());
-        }
+        Resized r = resize(planes, w, h, size, spec.resize());
+        float[][] resized = r.planes();
+        int outW = r.width();
+        int outH = r.height();
+        int offX = r.offsetX();
+        int offY = r.offsetY();
         float[] mean = spec.mean();
         float[] std = spec.std();
         float[] out = new float[3 * size * size];
@@ -97,6 +68,40 @@ public final class Preprocessor {
             }
         }
         return out;
+    }
+
+    /**
+     * RGB planes (0-255) resized by a policy into a size x size canvas: {@code planes} hold width x height values
+     * placed at (offsetX, offsetY); only PAD leaves a border. The one definition of each policy's geometry, shared by
+     * the tensors here and by {@code dataset export}'s resized copies.
+     */
+    public record Resized(float[][] planes, int width, int height, int offsetX, int offsetY) {}
+
+    public static Resized resize(float[][] planes, int w, int h, int size, ResizePolicy policy) {
+        return switch (policy) {
+            case STRETCH -> new Resized(Resampler.resize(planes, w, h, 0, 0, w, h, size, size), size, size, 0, 0);
+            case CENTER_CROP -> {
+                int side = Math.min(w, h);
+                // Integral crop origin keeps a same-size input untouched (no half-pixel shift).
+                yield new Resized(Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0),
+                        Math.floor((h - side) / 2.0), side, side, size, size), size, size, 0, 0);
+            }
+            case NATIVE_CROP -> {
+                int side = Math.min(w, h);
+                float[][] r = side >= size
+                        ? Resampler.resize(planes, w, h, (w - size) / 2, (h - size) / 2, size, size, size, size) // 1:1
+                        : Resampler.resize(planes, w, h, Math.floor((w - side) / 2.0), Math.floor((h - side) / 2.0),
+                                side, side, size, size);
+                yield new Resized(r, size, size, 0, 0);
+            }
+            case PAD -> {
+                double scale = (double) size / Math.max(w, h);
+                int outW = Math.max(1, (int) Math.round(w * scale));
+                int outH = Math.max(1, (int) Math.round(h * scale));
+                yield new Resized(Resampler.resize(planes, w, h, 0, 0, w, h, outW, outH), outW, outH,
+                        (size - outW) / 2, (size - outH) / 2);
+            }
+        };
     }
 
     /** Stacks CHW tensors into one NCHW batch. */
