@@ -119,18 +119,18 @@ public class DetectCommand extends BaseCommand {
         for (Path p : paths) {
             loads.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return detector.preprocessor().load(p);
+                    return detector.prepare(p);
                 } catch (ImageLoadException e) {
                     return e;
                 }
             }, pool));
         }
-        List<float[]> tensors = new ArrayList<>();
+        List<Detector.PreparedImage> tensors = new ArrayList<>();
         List<Integer> index = new ArrayList<>();
         Object[] results = new Object[paths.size()];
         for (int i = 0; i < paths.size(); i++) {
             Object r = loads.get(i).join();
-            if (r instanceof float[] t) {
+            if (r instanceof Detector.PreparedImage t) {
                 tensors.add(t);
                 index.add(i);
             } else {
@@ -138,7 +138,7 @@ public class DetectCommand extends BaseCommand {
             }
         }
         if (!tensors.isEmpty()) {
-            List<Prediction> preds = detector.predictTensors(tensors);
+            List<Prediction> preds = detector.predictPrepared(tensors);
             for (int k = 0; k < preds.size(); k++) {
                 results[index.get(k)] = preds.get(k);
             }

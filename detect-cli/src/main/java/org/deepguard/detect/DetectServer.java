@@ -195,8 +195,7 @@ public final class DetectServer implements AutoCloseable {
             error(ctx, statusFor(e.problem()), e.problem().code(), e.getMessage());
             return;
         }
-        float[] tensor = detector.preprocessor().toTensor(image.rgb());
-        Prediction p = detector.predictTensors(List.of(tensor)).get(0);
+        Prediction p = detector.predict(image.rgb());
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("label", p.verdict().label());
         o.put("p_fake", round(p.pFake()));
@@ -205,7 +204,9 @@ public final class DetectServer implements AutoCloseable {
         o.put("width", image.width());
         o.put("height", image.height());
         if (wantsOverlay(ctx)) {
-            o.put("overlay", overlay == null ? null : dataUri(overlay.render(tensor, p)));
+            // the explanation looks at the single centred view (the centre patch under patch voting)
+            o.put("overlay", overlay == null ? null
+                    : dataUri(overlay.render(detector.preprocessor().toTensor(image.rgb()), p)));
         }
         o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
         json(ctx, 200, o);

@@ -65,7 +65,7 @@ final class Evaluator {
         List<Scored> scored = new ArrayList<>(rows.size());
         List<Failure> failures = new ArrayList<>();
         List<ManifestEntry> batchRows = new ArrayList<>(batchSize);
-        List<float[]> tensors = new ArrayList<>(batchSize);
+        List<Detector.PreparedImage> tensors = new ArrayList<>(batchSize);
         List<Long> sizes = new ArrayList<>(batchSize);
         List<Double> sharpness = new ArrayList<>(batchSize);
         List<FrameScored> frames = new ArrayList<>();
@@ -86,7 +86,7 @@ final class Evaluator {
                 if (perturbation != null) {
                     rgb = perturbation.apply(rgb, seed ^ e.path().hashCode());
                 }
-                tensors.add(detector.preprocessor().toTensor(rgb));
+                tensors.add(detector.prepare(rgb));
                 batchRows.add(e);
                 sizes.add(img.fileBytes());
                 sharpness.add(sharp);
@@ -131,9 +131,10 @@ final class Evaluator {
         }
     }
 
-    private void flush(List<ManifestEntry> rows, List<float[]> tensors, List<Long> sizes, List<Double> sharpness,
+    private void flush(List<ManifestEntry> rows, List<Detector.PreparedImage> tensors, List<Long> sizes,
+                       List<Double> sharpness,
                        List<Scored> sink) {
-        List<Prediction> preds = detector.predictTensors(tensors);
+        List<Prediction> preds = detector.predictPrepared(tensors);
         for (int i = 0; i < preds.size(); i++) {
             sink.add(new Scored(rows.get(i), preds.get(i).pFake(), preds.get(i).logOdds(), sizes.get(i),
                     sharpness.get(i)));

@@ -75,19 +75,19 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     private void scoreBatch(Iterator<Row> input, Detector detector, String modelId, ArrayDeque<Row> sink) {
         List<Row> rows = new ArrayList<>(batchSize);
         List<Object> tensorsOrErrors = new ArrayList<>(batchSize);
-        List<float[]> tensors = new ArrayList<>(batchSize);
+        List<Detector.PreparedImage> tensors = new ArrayList<>(batchSize);
         while (rows.size() < batchSize && input.hasNext()) {
             Row r = input.next();
             rows.add(r);
             try {
-                float[] t = detector.preprocessor().toTensor(read(r.getString(0)).rgb());
+                Detector.PreparedImage t = detector.prepare(read(r.getString(0)).rgb());
                 tensors.add(t);
                 tensorsOrErrors.add(t);
             } catch (ImageLoadException e) {
                 tensorsOrErrors.add(e);
             }
         }
-        List<Prediction> predictions = tensors.isEmpty() ? List.of() : detector.predictTensors(tensors);
+        List<Prediction> predictions = tensors.isEmpty() ? List.of() : detector.predictPrepared(tensors);
         int next = 0;
         for (int i = 0; i < rows.size(); i++) {
             String path = rows.get(i).getString(0);

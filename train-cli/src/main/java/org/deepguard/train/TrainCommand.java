@@ -11,6 +11,7 @@ import org.deepguard.core.model.Backbone;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.model.NetworkConfig;
+import org.deepguard.core.preprocess.PatchVoting;
 import org.deepguard.core.preprocess.ResizePolicy;
 import org.deepguard.core.report.ChartFiles;
 import org.deepguard.core.report.Plots;
@@ -37,6 +38,7 @@ import java.util.Map;
                 "  train --manifest m.csv -o models/small --image-size 64 \\",
                 "        --backbone resnet50_lite --epochs 10",
                 "  train --manifest m.csv -o models/v1 --resume   # continue a killed run",
+                "  train --manifest m.csv -o models/p --image-size 64 --patches 3 --ensemble 3",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
@@ -92,6 +94,22 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--resize", defaultValue = "center_crop",
             description = "center_crop, native_crop (no resampling), stretch or pad (default: ${DEFAULT-VALUE}).")
     ResizePolicy resize;
+
+    @Option(names = "--patches", defaultValue = "0", paramLabel = "GRID",
+            description = {"Patch training and patch-vote inference: train on random --image-size patches cut at "
+                    + "native resolution, score an image from up to GRID x GRID patches (0 = off, whole image "
+                    + "resized; default: ${DEFAULT-VALUE}). Stored in the bundle, so detect cuts the same patches."})
+    int patchGrid;
+
+    @Option(names = "--patch-aggregate", defaultValue = "mean", paramLabel = "mean|Q",
+            description = "How patch log-odds make the image score: mean, or a quantile Q in [0,1] such as 0.75 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String patchAggregate;
+
+    @Option(names = "--ensemble", defaultValue = "1", paramLabel = "N",
+            description = "Train N members with seeds seed..seed+N-1 and score with the mean of their log-odds "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int ensemble;
 
     @Option(names = "--flip", defaultValue = "0.5", description = "Horizontal flip probability (default: ${DEFAULT-VALUE}).")
     double flip;
@@ -152,7 +170,8 @@ public class TrainCommand extends BaseCommand {
                 warmupEpochs, weightDecay, patience,
                 new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
                 freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
-                workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize);
+                workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
+                patchVoting(), ensemble, false);
         if (!resume && Files.exists(output.resolve(Trainer.CHECKPOINTS))) {
             throw new CliException(ExitCode.USAGE, output + ": holds checkpoints of an earlier run; pass --resume to "
                     + "continue it, or choose another output directory");
@@ -174,6 +193,21 @@ public class TrainCommand extends BaseCommand {
             out().flush();
         }
         return ExitCode.OK;
+    }
+
+    private PatchVoting patchVoting() {
+        if (patchGrid == 0) {
+            return null;
+        }
+        try {
+            if (patchAggregate.equalsIgnoreCase("mean")) {
+                return PatchVoting.meanOfLogits(patchGrid);
+            }
+            return new PatchVoting(patchGrid, PatchVoting.Aggregate.QUANTILE, Double.parseDouble(patchAggregate));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--patches/--patch-aggregate: " + e.getMessage()
+                    + " (aggregate: mean or a quantile in [0,1])");
+        }
     }
 
     private Backbone resolveBackbone() {

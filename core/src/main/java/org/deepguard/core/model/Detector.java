@@ -1,7 +1,9 @@
 package org.deepguard.core.model;
 
 import org.deepguard.core.image.ImageLoadException;
+import org.deepguard.core.preprocess.PatchVoting;
 import org.deepguard.core.preprocess.Preprocessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.awt.image.BufferedImage;
@@ -10,13 +12,31 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The translator between files and the network (as DJL's Translator): preprocessing from the bundle in, calibrated
- * {@link Prediction}s out. Shared by detect, evaluate and the web page so they report the same numbers.
+ * The translator between images and the network (as DJL's Translator): {@link #prepare} turns an image into what
+ * the model consumes (its views: one resized input or the native-resolution patches of patch voting), on any
+ * thread; {@link #predictPrepared} runs the network(s) and turns outputs into calibrated {@link Prediction}s.
+ * Shared by detect, evaluate, the web page, video and Spark scoring so they all report the same numbers.
+ *
+ * <p>Image log-odds: per view, the mean of the ensemble members' log-odds (one member for a plain model); per
+ * image, the patch aggregate of {@link PatchVoting} over its views; then temperature, threshold and band.
  */
 public final class Detector {
+    /** Views per forward pass: bounds activation memory when many patches are scored at once. */
+    private static final int MAX_VIEWS_PER_PASS = 64;
+
     private final ModelBundle bundle;
     private final Preprocessor preprocessor;
     private final double threshold;
+
+    /** One image made ready for the network: its views (CHW tensors), scored together. */
+    public record PreparedImage(List<float[]> views) {
+        public PreparedImage {
+            if (views.isEmpty()) {
+                throw new IllegalArgumentException("an image needs at least one view");
+            }
+            views = List.copyOf(views);
+        }
+    }
 
     public Detector(ModelBundle bundle) {
         this(bundle, bundle.metadata().threshold);
@@ -40,23 +60,105 @@ public final class Detector {
         return threshold;
     }
 
+    /** Decodes and prepares a file (thread-safe: call it from decoding workers). */
+    public PreparedImage prepare(Path file) throws ImageLoadException {
+        return prepare(preprocessor.decode(file).rgb());
+    }
+
+    /** Prepares a decoded image (thread-safe). */
+    public PreparedImage prepare(BufferedImage image) {
+        return new PreparedImage(preprocessor.views(image));
+    }
+
     public Prediction predict(Path file) throws ImageLoadException {
-        return predictTensors(List.of(preprocessor.load(file))).get(0);
+        return predictPrepared(List.of(prepare(file))).get(0);
     }
 
     public Prediction predict(BufferedImage image) {
-        return predictTensors(List.of(preprocessor.toTensor(image))).get(0);
+        return predictPrepared(List.of(prepare(image))).get(0);
     }
 
-    /** Raw log-odds for a prepared NCHW batch. */
-    public double[] logOdds(INDArray batch) {
-        INDArray out;
-        synchronized (bundle.network()) { // a ComputationGraph is not safe for concurrent output() calls
-            out = bundle.network().outputSingle(false, batch);
+    public List<Prediction> predictImages(List<BufferedImage> images) {
+        List<PreparedImage> prepared = new ArrayList<>(images.size());
+        for (BufferedImage img : images) {
+            prepared.add(prepare(img));
         }
-        return Scores.logOdds(out);
+        return predictPrepared(prepared);
     }
 
+    public List<Prediction> predictPrepared(List<PreparedImage> images) {
+        double[] z = imageLogOdds(images);
+        ModelMetadata m = bundle.metadata();
+        List<Prediction> out = new ArrayList<>(z.length);
+        for (double v : z) {
+            out.add(Prediction.of(v, m.temperature, threshold, m.uncertainBand));
+        }
+        return out;
+    }
+
+    /** Uncalibrated image log-odds: ensemble mean per view, then the patch aggregate per image. */
+    public double[] imageLogOdds(List<PreparedImage> images) {
+        List<float[]> views = new ArrayList<>();
+        for (PreparedImage img : images) {
+            views.addAll(img.views());
+        }
+        double[] perView = new double[views.size()];
+        for (int start = 0; start < views.size(); start += MAX_VIEWS_PER_PASS) {
+            int end = Math.min(views.size(), start + MAX_VIEWS_PER_PASS);
+            double[] z = logOdds(preprocessor.batch(views.subList(start, end)));
+            System.arraycopy(z, 0, perView, start, z.length);
+        }
+        return aggregateViews(perView, images.stream().mapToInt(i -> i.views().size()).toArray(),
+                preprocessor.spec().patches());
+    }
+
+    /** Per-image log-odds from consecutive per-view log-odds ({@code counts[i]} views for image i). */
+    public static double[] aggregateViews(double[] perView, int[] counts, PatchVoting voting) {
+        double[] out = new double[counts.length];
+        int at = 0;
+        for (int i = 0; i < counts.length; i++) {
+            double[] mine = java.util.Arrays.copyOfRange(perView, at, at + counts[i]);
+            at += counts[i];
+            out[i] = voting == null ? mine[0] : voting.aggregate(mine);
+        }
+        if (at != perView.length) {
+            throw new IllegalArgumentException("view counts cover " + at + " of " + perView.length + " views");
+        }
+        return out;
+    }
+
+    /** Raw per-view log-odds for a prepared NCHW batch: the mean over the ensemble's members. */
+    public double[] logOdds(INDArray batch) {
+        return memberMeanLogOdds(bundle.networks(), batch);
+    }
+
+    /** Mean over networks of each row's log-odds (one network: its log-odds). */
+    public static double[] memberMeanLogOdds(List<ComputationGraph> networks, INDArray batch) {
+        double[] sum = null;
+        for (ComputationGraph net : networks) {
+            INDArray out;
+            synchronized (net) { // a ComputationGraph is not safe for concurrent output() calls
+                out = net.outputSingle(false, batch);
+            }
+            double[] z = Scores.logOdds(out);
+            if (sum == null) {
+                sum = z;
+            } else {
+                for (int i = 0; i < z.length; i++) {
+                    sum[i] += z[i];
+                }
+            }
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] /= networks.size();
+        }
+        return sum;
+    }
+
+    /**
+     * Predictions for single-view tensors (one CHW tensor per image, no patch voting): for callers that hold the
+     * exact tensor the network should see, as explanations do.
+     */
     public List<Prediction> predictTensors(List<float[]> tensors) {
         double[] z = logOdds(preprocessor.batch(tensors));
         ModelMetadata m = bundle.metadata();

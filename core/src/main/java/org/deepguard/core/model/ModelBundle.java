@@ -11,6 +11,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A trained model on disk: a directory holding {@code model.json} ({@link ModelMetadata}) and the network weights.
@@ -22,12 +26,19 @@ public final class ModelBundle {
 
     private final Path directory;
     private final ModelMetadata metadata;
-    private final ComputationGraph network;
+    private final List<ComputationGraph> networks;
 
     public ModelBundle(Path directory, ModelMetadata metadata, ComputationGraph network) {
+        this(directory, metadata, List.of(network));
+    }
+
+    public ModelBundle(Path directory, ModelMetadata metadata, List<ComputationGraph> networks) {
+        if (networks.isEmpty()) {
+            throw new IllegalArgumentException("a bundle needs at least one network");
+        }
         this.directory = directory;
         this.metadata = metadata;
-        this.network = network;
+        this.networks = List.copyOf(networks);
     }
 
     public Path directory() {
@@ -38,8 +49,14 @@ public final class ModelBundle {
         return metadata;
     }
 
+    /** The network, or the first member of a seed ensemble (what explanations look inside). */
     public ComputationGraph network() {
-        return network;
+        return networks.get(0);
+    }
+
+    /** All networks: one, or the members of a seed ensemble. */
+    public List<ComputationGraph> networks() {
+        return networks;
     }
 
     /**
@@ -48,30 +65,44 @@ public final class ModelBundle {
      * consistent bundle (old or new); other files in the folder (checkpoints, logs) are left alone.
      */
     public static ModelBundle save(Path target, ModelMetadata metadata, ComputationGraph network) throws IOException {
+        return save(target, metadata, List.of(network));
+    }
+
+    /** Writes a bundle of one network or of a seed ensemble's members (scored as the mean of their log-odds). */
+    public static ModelBundle save(Path target, ModelMetadata metadata, List<ComputationGraph> networks)
+            throws IOException {
         Path dir = target.toAbsolutePath().normalize();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".weights-", ".tmp");
-        try {
-            ModelSerializer.writeModel(network, tmp.toFile(), false);
-            String sha = Hashing.sha256(tmp);
-            String name = "weights-" + sha.substring(0, 16) + ".zip";
-            AtomicFiles.moveIntoPlace(tmp, dir.resolve(name));
-            metadata.weightsFile = name;
-            metadata.weightsSha256 = sha;
-            if (metadata.modelId == null) {
-                metadata.modelId = dir.getFileName() + "-" + sha.substring(0, 12);
+        List<ModelMetadata.WeightsFile> written = new ArrayList<>();
+        for (ComputationGraph network : networks) {
+            Path tmp = Files.createTempFile(dir, ".weights-", ".tmp");
+            try {
+                ModelSerializer.writeModel(network, tmp.toFile(), false);
+                String sha = Hashing.sha256(tmp);
+                String name = "weights-" + sha.substring(0, 16) + ".zip";
+                AtomicFiles.moveIntoPlace(tmp, dir.resolve(name));
+                written.add(new ModelMetadata.WeightsFile(name, sha));
+            } finally {
+                Files.deleteIfExists(tmp);
             }
-            AtomicFiles.writeString(dir.resolve(METADATA_FILE), Json.pretty(metadata));
-        } finally {
-            Files.deleteIfExists(tmp);
         }
+        metadata.weightsFile = written.get(0).file();
+        metadata.weightsSha256 = written.get(0).sha256();
+        metadata.ensemble = written.size() > 1 ? written : null;
+        metadata.formatVersion = metadata.requiredFormat();
+        if (metadata.modelId == null) {
+            metadata.modelId = dir.getFileName() + "-" + metadata.weightsSha256.substring(0, 12);
+        }
+        AtomicFiles.writeString(dir.resolve(METADATA_FILE), Json.pretty(metadata));
+        Set<String> keep = new HashSet<>();
+        written.forEach(w -> keep.add(w.file()));
         try (var old = Files.list(dir)) {
             for (Path p : old.filter(p -> p.getFileName().toString().matches("weights-[0-9a-f]{16}\\.zip")
-                    && !p.getFileName().toString().equals(metadata.weightsFile)).toList()) {
+                    && !keep.contains(p.getFileName().toString())).toList()) {
                 Files.deleteIfExists(p);
             }
         }
-        return new ModelBundle(dir, metadata, network);
+        return new ModelBundle(dir, metadata, networks);
     }
 
     /** Reads only {@code model.json}, validated, without loading weights. */
@@ -106,18 +137,26 @@ public final class ModelBundle {
     public static ModelBundle load(Path directory) throws BundleException {
         Path abs = directory.toAbsolutePath().normalize();
         ModelMetadata meta = readMetadata(abs);
-        Path weights = abs.resolve(meta.weightsFile);
+        List<ModelMetadata.WeightsFile> files = meta.ensemble != null && !meta.ensemble.isEmpty() ? meta.ensemble
+                : List.of(new ModelMetadata.WeightsFile(meta.weightsFile, meta.weightsSha256));
+        List<ComputationGraph> graphs = new ArrayList<>();
+        for (ModelMetadata.WeightsFile f : files) {
+            graphs.add(loadWeights(abs.resolve(f.file()), f.sha256()));
+        }
+        return new ModelBundle(abs, meta, graphs);
+    }
+
+    private static ComputationGraph loadWeights(Path weights, String sha256) throws BundleException {
         try {
             if (!Files.isRegularFile(weights)) {
                 throw new BundleException(weights + ": weights file is missing");
             }
-            if (meta.weightsSha256 != null && !meta.weightsSha256.equals(Hashing.sha256(weights))) {
+            if (sha256 != null && !sha256.equals(Hashing.sha256(weights))) {
                 throw new BundleException(weights + ": weights do not match the checksum in " + METADATA_FILE
                         + " (file damaged or replaced)");
             }
             Backend.init();
-            ComputationGraph graph = ModelSerializer.restoreComputationGraph(weights.toFile(), false);
-            return new ModelBundle(abs, meta, graph);
+            return ModelSerializer.restoreComputationGraph(weights.toFile(), false);
         } catch (IOException | RuntimeException e) {
             throw new BundleException(weights + ": cannot load weights (" + e.getMessage() + ")", e);
         }

@@ -12,8 +12,11 @@ import java.util.Map;
  * become decisions, and where it came from. Fields are public for Jackson; the bundle validates them on load.
  */
 public class ModelMetadata {
-    /** Bumped when a reader of an older version could misread the bundle. */
-    public static final int CURRENT_FORMAT = 1;
+    /**
+     * Bumped when a reader of an older version could misread the bundle. Format 2 adds patch voting, seed ensembles
+     * and the spectral cue; a bundle using none of them is still written as format 1, so older readers keep working.
+     */
+    public static final int CURRENT_FORMAT = 2;
 
     public int formatVersion = CURRENT_FORMAT;
     public String modelId;
@@ -31,11 +34,26 @@ public class ModelMetadata {
     public double uncertainBand = 0.0;
     public String weightsFile = "weights.zip";
     public String weightsSha256;
+    /**
+     * A seed ensemble: every member's weights (the first is also {@code weightsFile}); the image log-odds is the
+     * mean of the members' log-odds. Null for a single network.
+     */
+    public List<WeightsFile> ensemble;
     public Provenance provenance = new Provenance();
     /** Summary metrics on the validation split, keyed by metric name. */
     public Map<String, Double> metrics = new LinkedHashMap<>();
     /** Per-epoch training history (epoch, phase, train/val loss, accuracy, auc, lr, ...). */
     public List<Map<String, Object>> history = new ArrayList<>();
+
+    /** One network's weights in the bundle, checked by SHA-256 on load. */
+    public record WeightsFile(String file, String sha256) {}
+
+    /** The lowest format that can read this bundle correctly. */
+    public int requiredFormat() {
+        boolean usesFormat2 = (ensemble != null && ensemble.size() > 1)
+                || (preprocessing != null && preprocessing.patches() != null);
+        return usesFormat2 ? 2 : 1;
+    }
 
     /** Where a model came from: enough to reproduce or audit it. */
     public static class Provenance {

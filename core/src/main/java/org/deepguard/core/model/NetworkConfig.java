@@ -64,6 +64,11 @@ public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights ba
                 highPass);
     }
 
+    public NetworkConfig withSeed(long newSeed) {
+        return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2,
+                newSeed, highPass);
+    }
+
     public NetworkConfig withHighPass(boolean on) {
         return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2, seed,
                 on);

@@ -11,18 +11,24 @@ import java.util.Objects;
  * detection and explanation, so no two stages can disagree about what a pixel means.
  *
  * <p>Steps, in order: decode (content-sniffed) - EXIF orientation - 8-bit RGB (alpha dropped) - resize policy to
- * {@code inputSize} (anti-aliased bilinear) - scale to [0,1] - per-channel (x - mean) / std - NCHW float32.
+ * {@code inputSize} (anti-aliased bilinear), or, with {@code patches}, input-size patches cut at native resolution -
+ * scale to [0,1] - per-channel (x - mean) / std - NCHW float32.
  *
  * @param inputSize side of the square network input in pixels
  * @param resize    how non-square or differently sized images become square
  * @param mean      per-channel mean (RGB) subtracted after scaling to [0,1]
  * @param std       per-channel standard deviation (RGB) divided after subtracting the mean
+ * @param patches   patch training and patch-vote inference instead of one resized view (null: off)
  */
-public record Preprocessing(int inputSize, ResizePolicy resize, float[] mean, float[] std) {
+public record Preprocessing(int inputSize, ResizePolicy resize, float[] mean, float[] std, PatchVoting patches) {
 
     /** ImageNet statistics: what an ImageNet-pretrained backbone expects, and harmless for a random one. */
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
     public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+    public Preprocessing(int inputSize, ResizePolicy resize, float[] mean, float[] std) {
+        this(inputSize, resize, mean, std, null);
+    }
 
     public Preprocessing {
         if (inputSize < 8) {
@@ -46,27 +52,33 @@ public record Preprocessing(int inputSize, ResizePolicy resize, float[] mean, fl
     }
 
     public Preprocessing withResize(ResizePolicy policy) {
-        return new Preprocessing(inputSize, policy, mean, std);
+        return new Preprocessing(inputSize, policy, mean, std, patches);
+    }
+
+    public Preprocessing withPatches(PatchVoting voting) {
+        return new Preprocessing(inputSize, resize, mean, std, voting);
     }
 
     /** Human-readable step list, for logs and reports. */
     @JsonIgnore
     public List<String> steps() {
-        return List.of("decode(sniffed)", "exif-orientation", "rgb8(drop-alpha)",
-                "resize(" + resize.name().toLowerCase() + "," + inputSize + "x" + inputSize + ",bilinear-antialias)",
-                "scale(1/255)", "normalize(mean=" + Arrays.toString(mean) + ",std=" + Arrays.toString(std) + ")",
+        String geometry = patches != null
+                ? patches.describe().replace("patches(", "patches(" + inputSize + "x" + inputSize + ",")
+                : "resize(" + resize.name().toLowerCase() + "," + inputSize + "x" + inputSize + ",bilinear-antialias)";
+        return List.of("decode(sniffed)", "exif-orientation", "rgb8(drop-alpha)", geometry, "scale(1/255)", "normalize(mean=" + Arrays.toString(mean) + ",std=" + Arrays.toString(std) + ")",
                 "layout(NCHW,float32)");
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Preprocessing p && p.inputSize == inputSize && p.resize == resize
-                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std)
+                && Objects.equals(p.patches, patches);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(inputSize, resize, Arrays.hashCode(mean), Arrays.hashCode(std));
+        return Objects.hash(inputSize, resize, Arrays.hashCode(mean), Arrays.hashCode(std), patches);
     }
 
     @Override

@@ -8,7 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * Applies a {@link Preprocessing} definition: file or image in, CHW float tensor out. The network never sees a file;
@@ -39,7 +41,83 @@ public final class Preprocessor {
         return ImageLoader.load(file, limits);
     }
 
-    /** RGB image (any size) to a normalised CHW tensor of 3 x inputSize x inputSize. */
+    /**
+     * The views the network scores for one image at inference: one resized view, or with patch voting the grid of
+     * native-resolution patches (see {@link PatchVoting}); the image score aggregates over them.
+     */
+    public List<float[]> views(BufferedImage image) {
+        PatchVoting voting = spec.patches();
+        if (voting == null) {
+            return List.of(toTensor(image));
+        }
+        Native n = nativePlanes(image);
+        int size = spec.inputSize();
+        List<float[]> out = new ArrayList<>();
+        for (int y : voting.offsets(n.height, size)) {
+            for (int x : voting.offsets(n.width, size)) {
+                out.add(normalise(n.planes, n.width, x, y));
+            }
+        }
+        return out;
+    }
+
+    public List<float[]> views(Path file) throws ImageLoadException {
+        return views(ImageLoader.load(file, limits).rgb());
+    }
+
+    /**
+     * The view training sees: the resized image, or with patch voting one native-resolution patch at a position
+     * drawn from {@code random} (the caller's per-image stream keeps runs reproducible).
+     */
+    public float[] trainingView(BufferedImage image, SplittableRandom random) {
+        if (spec.patches() == null) {
+            return toTensor(image);
+        }
+        Native n = nativePlanes(image);
+        int size = spec.inputSize();
+        return normalise(n.planes, n.width, random.nextInt(n.width - size + 1), random.nextInt(n.height - size + 1));
+    }
+
+    private record Native(float[][] planes, int width, int height) {}
+
+    /** RGB planes at native resolution, enlarged (aspect kept) only when the shorter side is below the input. */
+    private Native nativePlanes(BufferedImage image) {
+        BufferedImage rgb = ImageLoader.toRgb(image);
+        int w = rgb.getWidth();
+        int h = rgb.getHeight();
+        float[][] planes = planes(rgb);
+        int size = spec.inputSize();
+        if (Math.min(w, h) >= size) {
+            return new Native(planes, w, h);
+        }
+        double scale = (double) size / Math.min(w, h);
+        int outW = Math.max(size, (int) Math.round(w * scale));
+        int outH = Math.max(size, (int) Math.round(h * scale));
+        return new Native(Resampler.resize(planes, w, h, 0, 0, w, h, outW, outH), outW, outH);
+    }
+
+    /** The size x size window at (x0, y0) of 0-255 planes of width {@code w}, scaled and normalised. */
+    private float[] normalise(float[][] planes, int w, int x0, int y0) {
+        int size = spec.inputSize();
+        float[] mean = spec.mean();
+        float[] std = spec.std();
+        float[] out = new float[3 * size * size];
+        for (int c = 0; c < 3; c++) {
+            int base = c * size * size;
+            float m = mean[c];
+            float s = std[c];
+            float[] plane = planes[c];
+            for (int y = 0; y < size; y++) {
+                int row = (y + y0) * w + x0;
+                for (int x = 0; x < size; x++) {
+                    out[base + y * size + x] = (plane[row + x] / 255f - m) / s;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** RGB image (any size) to a normalised CHW tensor of 3 x inputSize x inputSize by the resize policy. */
     public float[] toTensor(BufferedImage image) {
         BufferedImage rgb = ImageLoader.toRgb(image);
         int w = rgb.getWidth();

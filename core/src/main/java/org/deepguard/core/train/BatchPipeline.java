@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,8 +28,12 @@ public final class BatchPipeline implements AutoCloseable {
     /** One training example: where it is and its class index (0 real, 1 fake). */
     public record Item(Path path, int label) {}
 
-    /** A prepared batch; {@code items} are the examples that loaded, in order. */
-    public record Batch(INDArray features, INDArray labels, List<Item> items) {}
+    /**
+     * A prepared batch; {@code items} are the examples that loaded, in order. Training batches hold one view per
+     * item; unaugmented batches hold every inference view (all patches under patch voting), {@code views[i]} of them
+     * for item i, consecutive, and {@code labels} then has one row per view.
+     */
+    public record Batch(INDArray features, INDArray labels, List<Item> items, int[] views) {}
 
     private final Preprocessor preprocessor;
     private final Augmenter augmenter;
@@ -74,7 +79,7 @@ public final class BatchPipeline implements AutoCloseable {
                     int start = nextStart;
                     int end = Math.min(items.size(), start + batchSize);
                     nextStart = end;
-                    List<CompletableFuture<float[]>> parts = new ArrayList<>();
+                    List<CompletableFuture<List<float[]>>> parts = new ArrayList<>();
                     for (int i = start; i < end; i++) {
                         int position = i;
                         parts.add(CompletableFuture.supplyAsync(() -> load(items.get(position), seed, epoch, position),
@@ -105,38 +110,50 @@ public final class BatchPipeline implements AutoCloseable {
         };
     }
 
-    private float[] load(Item item, long seed, int epoch, int position) {
+    private List<float[]> load(Item item, long seed, int epoch, int position) {
         try {
             DecodedImage img = preprocessor.decode(item.path());
             BufferedImage rgb = img.rgb();
-            if (epoch >= 0 && augmenter != null && !augmenter.isIdentity()) {
-                rgb = augmenter.apply(rgb, Augmenter.streamFor(seed, epoch, position));
+            if (epoch < 0) {
+                return preprocessor.views(rgb);
             }
-            return preprocessor.toTensor(rgb);
+            SplittableRandom random = Augmenter.streamFor(seed, epoch, position);
+            // the patch position gets its own stream, so switching augmentations on or off does not move patches
+            SplittableRandom patchRandom = preprocessor.spec().patches() != null ? random.split() : null;
+            if (augmenter != null && !augmenter.isIdentity()) {
+                rgb = augmenter.apply(rgb, random);
+            }
+            return List.of(preprocessor.trainingView(rgb, patchRandom));
         } catch (ImageLoadException e) {
             onFailure.accept(item, e);
             return null;
         }
     }
 
-    private Batch assemble(List<Item> items, List<CompletableFuture<float[]>> parts) {
+    private Batch assemble(List<Item> items, List<CompletableFuture<List<float[]>>> parts) {
         List<float[]> tensors = new ArrayList<>();
         List<Item> kept = new ArrayList<>();
+        List<Integer> views = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
-            float[] t = parts.get(i).join();
+            List<float[]> t = parts.get(i).join();
             if (t != null) {
-                tensors.add(t);
+                tensors.addAll(t);
                 kept.add(items.get(i));
+                views.add(t.size());
             }
         }
         if (kept.isEmpty()) {
-            return new Batch(null, null, kept);
+            return new Batch(null, null, kept, new int[0]);
         }
-        INDArray labels = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, kept.size(), 2);
+        INDArray labels = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, tensors.size(), 2);
+        int row = 0;
         for (int i = 0; i < kept.size(); i++) {
-            labels.putScalar(i, kept.get(i).label(), 1f);
+            for (int v = 0; v < views.get(i); v++) {
+                labels.putScalar(row++, kept.get(i).label(), 1f);
+            }
         }
-        return new Batch(preprocessor.batch(tensors), labels, kept);
+        return new Batch(preprocessor.batch(tensors), labels, kept,
+                views.stream().mapToInt(Integer::intValue).toArray());
     }
 
     @Override

@@ -11,13 +11,14 @@ import org.deepguard.core.metrics.BinaryMetrics;
 import org.deepguard.core.metrics.Calibration;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.BundleException;
+import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.HybridNetwork;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.model.ModelMetadata;
 import org.deepguard.core.model.PretrainedWeights;
-import org.deepguard.core.model.Scores;
 import org.deepguard.core.preprocess.Preprocessing;
 import org.deepguard.core.preprocess.Preprocessor;
+import org.deepguard.core.preprocess.ResizePolicy;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
@@ -81,9 +82,22 @@ public final class Trainer {
         public List<Map<String, Object>> history = new ArrayList<>();
     }
 
+    /**
+     * The preprocessing a run stores in its bundle. With patch voting the single view (what explanations show) is
+     * the centred native-resolution patch, so the resize policy becomes NATIVE_CROP.
+     */
+    public Preprocessing preprocessing() {
+        Preprocessing base = Preprocessing.defaults(config.network().inputSize());
+        return config.patches() == null ? base.withResize(config.resize())
+                : base.withResize(ResizePolicy.NATIVE_CROP).withPatches(config.patches());
+    }
+
     public ModelBundle train(Manifest manifest, Path manifestFile, Path outDir, boolean resume)
             throws IOException, BundleException {
-        Preprocessing prep = Preprocessing.defaults(config.network().inputSize()).withResize(config.resize());
+        if (config.ensemble() > 1) {
+            return trainEnsemble(manifest, manifestFile, outDir, resume);
+        }
+        Preprocessing prep = preprocessing();
         Preprocessor preprocessor = new Preprocessor(prep);
         List<BatchPipeline.Item> train = items(manifest, Split.TRAIN);
         List<BatchPipeline.Item> val = items(manifest, Split.VAL);
@@ -188,7 +202,7 @@ public final class Trainer {
                 record.put("lr", net.getLearningRate(HybridNetwork.OUTPUT));
                 double valLoss = lossSum / Math.max(seen, 1);
                 if (!val.isEmpty()) {
-                    Evaluation ev = evaluate(net, pipeline, val, epoch);
+                    Evaluation ev = evaluate(List.of(net), pipeline, val);
                     valLoss = ev.loss;
                     record.put("val_loss", ev.loss);
                     record.put("val_accuracy", ev.accuracy);
@@ -232,45 +246,95 @@ public final class Trainer {
 
             ComputationGraph best = Files.exists(checkpoints.resolve(BEST))
                     ? ModelSerializer.restoreComputationGraph(checkpoints.resolve(BEST).toFile(), false) : net;
-            ModelMetadata meta = new ModelMetadata();
-            meta.preprocessing = prep;
-            meta.network = config.network();
-            meta.history = state.history;
-            if (!val.isEmpty()) {
-                Evaluation ev = evaluate(best, pipeline, val, 0);
-                boolean[] y = ev.isFake;
-                double t = Calibration.fitTemperature(ev.logOdds, y);
-                double[] pBefore = Calibration.probabilities(ev.logOdds, 1.0);
-                double[] pAfter = Calibration.probabilities(ev.logOdds, t);
-                meta.temperature = t;
-                double thr = BinaryMetrics.youdenThreshold(y, pAfter);
-                if (!Double.isNaN(thr)) {
-                    meta.threshold = thr;
-                    meta.thresholdRule = "max Youden J on the validation split (calibrated p_fake)";
-                }
-                meta.metrics.put("val_auc", ev.auc);
-                meta.metrics.put("val_loss", ev.loss);
-                meta.metrics.put("val_accuracy_at_threshold",
-                        BinaryMetrics.confusion(y, pAfter, meta.threshold).accuracy());
-                meta.metrics.put("val_ece_before_calibration", BinaryMetrics.expectedCalibrationError(y, pBefore, 10));
-                meta.metrics.put("val_ece_after_calibration", BinaryMetrics.expectedCalibrationError(y, pAfter, 10));
-                monitor.onMessage(String.format("calibration: temperature %.3f, validation ECE %.4f -> %.4f; "
-                        + "threshold %.4f (%s)", t, meta.metrics.get("val_ece_before_calibration"),
-                        meta.metrics.get("val_ece_after_calibration"), meta.threshold, meta.thresholdRule));
-            }
-            ModelMetadata.Provenance p = meta.provenance;
-            p.createdAt = Instant.now().toString();
-            p.seed = config.seed();
-            p.toolVersion = Trainer.class.getPackage().getImplementationVersion();
-            p.manifestPath = manifestFile.toAbsolutePath().toString();
-            p.manifestSha256 = Manifest.fileHash(manifestFile);
-            p.trainingConfig = Json.MAPPER.convertValue(config, Map.class);
-            p.dataCounts.put("train_real", reals);
-            p.dataCounts.put("train_fake", fakes);
-            p.dataCounts.put("val", val.size());
-            p.backend = Nd4j.getBackend().getClass().getSimpleName() + " (" + Backend.init().reason() + ")";
-            return ModelBundle.save(outDir, meta, best);
+            return finish(List.of(best), state.history, pipeline, val, manifestFile, reals, fakes, outDir);
         }
+    }
+
+    /**
+     * A seed ensemble: each member is trained as a complete single-network run in {@code members/member-i} (so an
+     * interrupted ensemble resumes member by member), then the bundle holds all members and is calibrated on the
+     * mean of their log-odds.
+     */
+    private ModelBundle trainEnsemble(Manifest manifest, Path manifestFile, Path outDir, boolean resume)
+            throws IOException, BundleException {
+        List<ComputationGraph> members = new ArrayList<>();
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (int i = 0; i < config.ensemble(); i++) {
+            TrainingConfig memberConfig = config.ensembleMember(i);
+            Path dir = outDir.resolve("members").resolve("member-" + i);
+            monitor.onMessage("ensemble member " + (i + 1) + "/" + config.ensemble() + " (seed "
+                    + memberConfig.seed() + ")");
+            ModelBundle member = resume && isFinished(dir, memberConfig) ? ModelBundle.load(dir)
+                    : new Trainer(memberConfig, monitor).backboneWeightsFile(backboneWeightsFile)
+                            .train(manifest, manifestFile, dir, resume);
+            members.add(member.network());
+            for (Map<String, Object> record : member.metadata().history) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("member", i);
+                r.putAll(record);
+                history.add(r);
+            }
+        }
+        List<BatchPipeline.Item> train = items(manifest, Split.TRAIN);
+        int fakes = (int) train.stream().filter(it -> it.label() == 1).count();
+        try (BatchPipeline pipeline = new BatchPipeline(new Preprocessor(preprocessing()), null, config.workers(), 2,
+                (item, e) -> monitor.onSkippedImage(item.path().toString(), e.problem().code()))) {
+            return finish(members, history, pipeline, items(manifest, Split.VAL), manifestFile, train.size() - fakes,
+                    fakes, outDir);
+        }
+    }
+
+    /** A member run that completed with this configuration (its bundle exists and its checkpoint state agrees). */
+    private static boolean isFinished(Path dir, TrainingConfig memberConfig) throws IOException {
+        Path stateFile = dir.resolve(CHECKPOINTS).resolve(STATE_FILE);
+        if (!Files.exists(dir.resolve(ModelBundle.METADATA_FILE)) || !Files.exists(stateFile)) {
+            return false;
+        }
+        State state = Json.MAPPER.readValue(stateFile.toFile(), State.class);
+        return Json.line(memberConfig.withWorkers(0)).equals(state.configJson);
+    }
+
+    /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
+    private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
+                               BatchPipeline pipeline, List<BatchPipeline.Item> val, Path manifestFile, int reals,
+                               int fakes, Path outDir) throws IOException {
+        ModelMetadata meta = new ModelMetadata();
+        meta.preprocessing = preprocessing();
+        meta.network = config.network();
+        meta.history = history;
+        if (!val.isEmpty()) {
+            Evaluation ev = evaluate(networks, pipeline, val);
+            boolean[] y = ev.isFake;
+            double t = Calibration.fitTemperature(ev.logOdds, y);
+            double[] pBefore = Calibration.probabilities(ev.logOdds, 1.0);
+            double[] pAfter = Calibration.probabilities(ev.logOdds, t);
+            meta.temperature = t;
+            double thr = BinaryMetrics.youdenThreshold(y, pAfter);
+            if (!Double.isNaN(thr)) {
+                meta.threshold = thr;
+                meta.thresholdRule = "max Youden J on the validation split (calibrated p_fake)";
+            }
+            meta.metrics.put("val_auc", ev.auc);
+            meta.metrics.put("val_loss", ev.loss);
+            meta.metrics.put("val_accuracy_at_threshold", BinaryMetrics.confusion(y, pAfter, meta.threshold).accuracy());
+            meta.metrics.put("val_ece_before_calibration", BinaryMetrics.expectedCalibrationError(y, pBefore, 10));
+            meta.metrics.put("val_ece_after_calibration", BinaryMetrics.expectedCalibrationError(y, pAfter, 10));
+            monitor.onMessage(String.format("calibration: temperature %.3f, validation ECE %.4f -> %.4f; "
+                    + "threshold %.4f (%s)", t, meta.metrics.get("val_ece_before_calibration"),
+                    meta.metrics.get("val_ece_after_calibration"), meta.threshold, meta.thresholdRule));
+        }
+        ModelMetadata.Provenance p = meta.provenance;
+        p.createdAt = Instant.now().toString();
+        p.seed = config.seed();
+        p.toolVersion = Trainer.class.getPackage().getImplementationVersion();
+        p.manifestPath = manifestFile.toAbsolutePath().toString();
+        p.manifestSha256 = Manifest.fileHash(manifestFile);
+        p.trainingConfig = Json.MAPPER.convertValue(config, Map.class);
+        p.dataCounts.put("train_real", reals);
+        p.dataCounts.put("train_fake", fakes);
+        p.dataCounts.put("val", val.size());
+        p.backend = Nd4j.getBackend().getClass().getSimpleName() + " (" + Backend.init().reason() + ")";
+        return ModelBundle.save(outDir, meta, networks);
     }
 
     /** Validation pass: mean loss, accuracy at 0.5, ROC AUC, and the raw log-odds. */
@@ -282,7 +346,8 @@ public final class Trainer {
         boolean[] isFake;
     }
 
-    private Evaluation evaluate(ComputationGraph net, BatchPipeline pipeline, List<BatchPipeline.Item> val, int epoch) {
+    /** Scores images exactly as the Detector will: ensemble mean per view, then the patch aggregate per image. */
+    private Evaluation evaluate(List<ComputationGraph> nets, BatchPipeline pipeline, List<BatchPipeline.Item> val) {
         List<Double> z = new ArrayList<>();
         List<Boolean> y = new ArrayList<>();
         Iterator<BatchPipeline.Batch> it = pipeline.batchesWithoutAugmentation(val, config.batchSize());
@@ -291,7 +356,8 @@ public final class Trainer {
             if (b.items().isEmpty()) {
                 continue;
             }
-            double[] lo = Scores.logOdds(net.outputSingle(false, b.features()));
+            double[] lo = Detector.aggregateViews(Detector.memberMeanLogOdds(nets, b.features()), b.views(),
+                    preprocessing().patches());
             for (int i = 0; i < lo.length; i++) {
                 z.add(lo[i]);
                 y.add(b.items().get(i).label() == 1);

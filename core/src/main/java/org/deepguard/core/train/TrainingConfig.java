@@ -1,6 +1,7 @@
 package org.deepguard.core.train;
 
 import org.deepguard.core.model.NetworkConfig;
+import org.deepguard.core.preprocess.PatchVoting;
 import org.deepguard.core.preprocess.ResizePolicy;
 
 /**
@@ -24,12 +25,26 @@ import org.deepguard.core.preprocess.ResizePolicy;
  * @param workers          decoding threads of the input pipeline (not part of the result)
  * @param seed             seed for initialisation, shuffling, augmentation and dropout
  * @param resize           how images become the square input (stored in the bundle's preprocessing)
+ * @param patches          patch training and patch-vote inference at native resolution (null: whole image)
+ * @param ensemble         members of a seed ensemble (seeds seed, seed+1, ...); 1 = a single network
+ * @param spectral         fuse the network score with a spectral-profile classifier fitted on the train split
  */
 public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                              double minLearningRate, double warmupEpochs, double weightDecay, int patience,
                              AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
                              int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
-                             int workers, long seed, ResizePolicy resize) {
+                             int workers, long seed, ResizePolicy resize, PatchVoting patches, int ensemble,
+                             boolean spectral) {
+
+    public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
+                          double minLearningRate, double warmupEpochs, double weightDecay, int patience,
+                          AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
+                          int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
+                          int workers, long seed, ResizePolicy resize) {
+        this(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs, weightDecay, patience,
+                augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor,
+                plateauPatience, workers, seed, resize, null, 1, false);
+    }
 
     public TrainingConfig {
         if (epochs < 1 || batchSize < 1) {
@@ -45,6 +60,9 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         if (freezeEpochs < 0 || unfreezeLast < 0) {
             throw new IllegalArgumentException("freeze epochs and unfreeze count must be >= 0");
         }
+        if (ensemble < 1) {
+            throw new IllegalArgumentException("an ensemble needs at least one member");
+        }
     }
 
     public static TrainingConfig defaults(NetworkConfig network) {
@@ -57,6 +75,15 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
     public TrainingConfig withWorkers(int n) {
         return new TrainingConfig(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
-                plateauFactor, plateauPatience, n, seed, resize);
+                plateauFactor, plateauPatience, n, seed, resize, patches, ensemble, spectral);
+    }
+
+    /** Member {@code index} of a seed ensemble: a single network with its own seed. */
+    public TrainingConfig ensembleMember(int index) {
+        long memberSeed = seed + index;
+        NetworkConfig memberNetwork = network.withSeed(network.seed() + index);
+        return new TrainingConfig(memberNetwork, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
+                weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
+                plateauFactor, plateauPatience, workers, memberSeed, resize, patches, 1, false);
     }
 }

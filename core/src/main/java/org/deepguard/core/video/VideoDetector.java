@@ -166,7 +166,7 @@ public final class VideoDetector {
         final List<Integer> tracks = new ArrayList<>();
         final List<Rectangle> boxes = new ArrayList<>();
         long sampled;
-        final List<float[]> tensors = new ArrayList<>();
+        final List<Detector.PreparedImage> tensors = new ArrayList<>();
         final List<Long> indices = new ArrayList<>();
         final List<Double> times = new ArrayList<>();
         final List<BufferedImage> images = new ArrayList<>();
@@ -199,7 +199,7 @@ public final class VideoDetector {
         }
 
         private void add(long index, double seconds, BufferedImage image, int track, Rectangle box) {
-            tensors.add(detector.preprocessor().toTensor(image)); // copies: the reader reuses the image
+            tensors.add(detector.prepare(image)); // copies: the reader reuses the image
             indices.add(index);
             times.add(seconds);
             tracks.add(track);
@@ -221,7 +221,7 @@ public final class VideoDetector {
             if (tensors.isEmpty()) {
                 return;
             }
-            List<Prediction> preds = detector.predictTensors(tensors);
+            List<Prediction> preds = detector.predictPrepared(tensors);
             for (int i = 0; i < preds.size(); i++) {
                 Prediction p = preds.get(i);
                 FrameScore score = new FrameScore(indices.get(i), times.get(i), p.logOdds(), p.pFake(),

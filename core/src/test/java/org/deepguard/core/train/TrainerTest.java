@@ -85,4 +85,38 @@ class TrainerTest {
         // best checkpoints are chosen the same way, so the final weights must match exactly
         assertEquals(straight.network().params(), resumed.network().params());
     }
+
+    @Test
+    void patchEnsembleTrainsMembersStoresTheLeversAndResumesFinishedMembers() throws Exception {
+        org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(16, 11);
+        TrainingConfig base = config(net, 1, 11);
+        TrainingConfig levers = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(),
+                true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
+                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false);
+        Path out = dir.resolve("patch-ensemble");
+        ModelBundle b = new Trainer(levers, null).train(manifest, manifestFile, out, false);
+        assertEquals(2, b.networks().size());
+        assertEquals(levers.patches(), b.metadata().preprocessing.patches());
+        assertEquals(org.deepguard.core.preprocess.ResizePolicy.NATIVE_CROP, b.metadata().preprocessing.resize());
+        assertTrue(Files.exists(out.resolve("members/member-0/model.json")));
+        assertTrue(Files.exists(out.resolve("members/member-1/model.json")));
+        // member 1 is member 0's recipe with the next seed
+        assertNotEquals(b.networks().get(0).params(), b.networks().get(1).params());
+        ModelBundle loaded = ModelBundle.load(out);
+        assertEquals(b.metadata().preprocessing, loaded.metadata().preprocessing);
+        assertEquals(2, loaded.networks().size());
+
+        // resuming a finished ensemble retrains nothing: members load as they were
+        String before = Files.readString(out.resolve("members/member-1/model.json"));
+        TrainingMonitor failOnTraining = new TrainingMonitor() {
+            @Override
+            public void onBatch(int epoch, int batch, int images, double loss) {
+                throw new AssertionError("a finished member was trained again");
+            }
+        };
+        ModelBundle resumed = new Trainer(levers, failOnTraining).train(manifest, manifestFile, out, true);
+        assertEquals(before, Files.readString(out.resolve("members/member-1/model.json")));
+        assertEquals(b.networks().get(1).params(), resumed.networks().get(1).params());
+        assertNotEquals(base, levers);
+    }
 }
