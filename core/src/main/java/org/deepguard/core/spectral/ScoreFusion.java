@@ -1,0 +1,48 @@
+package org.deepguard.core.spectral;
+
+/**
+ * Late fusion of two detectors' log-odds: z = a z_network + b z_spectral + c, itself a logistic regression, so z is
+ * again a log-odds. Stored with raw-score coefficients (no standardisation) so the weights read directly as "how
+ * much each detector counts". Fit it on scores the two detectors gave to images neither was trained on (held-out
+ * or out-of-fold), or it learns to trust whichever overfitted more.
+ */
+public record ScoreFusion(double a, double b, double c) {
+    /**
+     * Small penalty (on standardised scores): enough to keep the fit finite when the scores separate the classes
+     * perfectly, small enough to leave a clear winner's weight alone.
+     */
+    public static final double L2 = 1e-3;
+
+    public ScoreFusion {
+        if (!Double.isFinite(a) || !Double.isFinite(b) || !Double.isFinite(c)) {
+            throw new IllegalArgumentException("score fusion coefficients must be finite, got " + a + ", " + b + ", "
+                    + c);
+        }
+    }
+
+    /**
+     * Fits by L2-regularised logistic regression without class weighting, so the fused score stays calibrated
+     * log-odds on data with the fitting set's prevalence.
+     */
+    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
+        if (zNetwork.length != zSpectral.length || zNetwork.length != isFake.length) {
+            throw new IllegalArgumentException("score fusion needs equally many scores and labels, got "
+                    + zNetwork.length + ", " + zSpectral.length + ", " + isFake.length);
+        }
+        double[][] x = new double[zNetwork.length][];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = new double[] {zNetwork[i], zSpectral[i]};
+        }
+        LogisticRegression m = LogisticRegression.fit(x, isFake, L2, LogisticRegression.ClassWeighting.NONE);
+        double[] w = m.weights();
+        double[] mu = m.mean();
+        double[] sd = m.std();
+        double a = w[0] / sd[0];
+        double b = w[1] / sd[1];
+        return new ScoreFusion(a, b, m.bias() - a * mu[0] - b * mu[1]);
+    }
+
+    public double fuse(double zNetwork, double zSpectral) {
+        return a * zNetwork + b * zSpectral + c;
+    }
+}

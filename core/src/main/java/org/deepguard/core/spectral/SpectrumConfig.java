@@ -1,0 +1,44 @@
+package org.deepguard.core.spectral;
+
+/**
+ * Everything that defines the spectral feature vector exactly; stored in model bundles so that scoring computes the
+ * same vector as fitting did. See {@link SpectrumFeatures} for the pipeline and why each step is there.
+ *
+ * @param cropSize  cap on the side of the centred square crop, a power of two in [16, 4096]; the crop is the
+ *                  largest power of two that fits the image, up to this cap, taken at native resolution
+ * @param bins      length of the feature vector: the radial profile sampled at normalised radii
+ *                  {@code (j + 1) * maxRadius / bins}, j = 0..bins-1 (DC excluded), in [4, 1024]
+ * @param hannWindow whether the crop is multiplied by a separable Hann window before the FFT; it suppresses the
+ *                  "+" shaped leakage from the crop's hard edges, which otherwise adds the same broadband power
+ *                  along the axes to every image
+ * @param maxRadius largest normalised radius sampled, in Nyquist units, in (0, sqrt 2]; above 1 the profile
+ *                  reaches into the spectrum's corners, where the (N/2, N/2) checkerboard peak of 2x up-sampling
+ *                  sits
+ */
+public record SpectrumConfig(int cropSize, int bins, boolean hannWindow, double maxRadius) {
+    /** Smallest usable crop: below 16 px the profile has fewer than 8 rings up to Nyquist. */
+    public static final int MIN_SIDE = 16;
+
+    public SpectrumConfig {
+        if (!Fft.isPowerOfTwo(cropSize) || cropSize < MIN_SIDE || cropSize > 4096) {
+            throw new IllegalArgumentException("spectrum crop size must be a power of two in [16, 4096], got "
+                    + cropSize);
+        }
+        if (bins < 4 || bins > 1024) {
+            throw new IllegalArgumentException("spectrum bins must be in [4, 1024], got " + bins);
+        }
+        if (!(maxRadius > 0 && maxRadius <= Math.sqrt(2) + 1e-12)) {
+            throw new IllegalArgumentException("spectrum max radius must be in (0, sqrt 2] (Nyquist units), got "
+                    + maxRadius);
+        }
+    }
+
+    /**
+     * 128 px crop (the training input size, and the whole of a 128 px dev image); 64 bins (one per integer ring up
+     * to Nyquist at 128 px, and few enough for a regularised logistic regression on about a hundred images);
+     * Hann window on; profile up to Nyquist. Chosen as measured in SpectralBaselineBench (see its javadoc).
+     */
+    public static SpectrumConfig defaults() {
+        return new SpectrumConfig(128, 64, true, 1.0);
+    }
+}
