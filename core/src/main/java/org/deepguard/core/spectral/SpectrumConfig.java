@@ -34,9 +34,15 @@ public record SpectrumConfig(int cropSize, int bins, boolean hannWindow, double 
     }
 
     /**
-     * 128 px crop (the training input size, and the whole of a 128 px dev image); 64 bins (one per integer ring up
-     * to Nyquist at 128 px, and few enough for a regularised logistic regression on about a hundred images);
-     * Hann window on; profile up to Nyquist. Chosen as measured in SpectralBaselineBench (see its javadoc).
+     * 128 px crop (the training input size, and the whole of a 128 px dev image); 64 bins (at 128 px exactly the
+     * integer rings 1..64, so no interpolation, and few enough for a regularised logistic regression on about a
+     * hundred images); Hann window on; profile up to Nyquist only, so that every bin is a true average over all
+     * angles (beyond Nyquist the rings are corner arcs of a few frequencies, down to 1).
+     *
+     * <p>Measured on the 118 dev images, grouped stratified 3-fold (SpectralBaselineBench, l2 = 0.01): this
+     * setting ROC AUC 0.929 +- 0.104, 0.852 +- 0.190 after JPEG q75. Without the window 0.889 (0.855); 32 bins
+     * 0.928 (0.845); up to sqrt 2 0.937 (0.825). All within the fold spread; the window's gain (0.04 at radius 1)
+     * is the one clear effect and is what the edge-leakage argument predicts.
      */
     public static SpectrumConfig defaults() {
         return new SpectrumConfig(128, 64, true, 1.0);
