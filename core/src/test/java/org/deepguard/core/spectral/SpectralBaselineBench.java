@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * Group = file-name stem with a trailing {@code _NNN} removed (face_clm-kim_074 -&gt; face_clm-kim). Stratified
  * group K-fold: groups sorted by size (desc) then name, each put in the fold holding the fewest images of its
  * label (ties: lowest fold). Fit on K-1 folds, score the held-out fold as decoded and after JPEG q75 re-encoding
- * (fitting always on the clean images). Prints one line per setting: ROC AUC per fold, mean and sample std.
+ * (fitting on the clean images unless bench.augment). Second argument: comma-separated l2 values (default
+ * SpectralClassifier.DEFAULT_L2). Prints the sharpness shortcut on the same folds, then one line per setting: ROC AUC per fold, mean and sample std.
  */
 public final class SpectralBaselineBench {
     private static final int FOLDS = 3;
@@ -35,6 +36,7 @@ public final class SpectralBaselineBench {
      * quality, which would flatter the result).
      */
     private static final boolean AUGMENT = Boolean.getBoolean("bench.augment");
+    /** -Dbench.settings=default: only SpectrumConfig.defaults(); otherwise window x bins 32/64 x radius 1/sqrt 2. */
     private static final String SETTINGS = System.getProperty("bench.settings", "all");
 
     private record Item(String name, String group, boolean fake, BufferedImage clean, BufferedImage jpeg,
