@@ -106,6 +106,12 @@ public class TrainCommand extends BaseCommand {
                     + "(default: ${DEFAULT-VALUE}).")
     String patchAggregate;
 
+    @Option(names = "--spectral", negatable = true, defaultValue = "false",
+            description = "Fuse the network's score with a logistic regression on the azimuthally averaged power "
+                    + "spectrum (Durall et al. 2020), fitted on the train split; fusion weights fitted on the "
+                    + "validation split (default: ${DEFAULT-VALUE}).")
+    boolean spectral;
+
     @Option(names = "--ensemble", defaultValue = "1", paramLabel = "N",
             description = "Train N members with seeds seed..seed+N-1 and score with the mean of their log-odds "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -171,7 +177,7 @@ public class TrainCommand extends BaseCommand {
                 new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
                 freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
                 workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
-                patchVoting(), ensemble, false);
+                patchVoting(), ensemble, spectral);
         if (!resume && Files.exists(output.resolve(Trainer.CHECKPOINTS))) {
             throw new CliException(ExitCode.USAGE, output + ": holds checkpoints of an earlier run; pass --resume to "
                     + "continue it, or choose another output directory");

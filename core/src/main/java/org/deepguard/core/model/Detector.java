@@ -1,8 +1,11 @@
 package org.deepguard.core.model;
 
 import org.deepguard.core.image.ImageLoadException;
+import org.deepguard.core.image.ImageProblem;
 import org.deepguard.core.preprocess.PatchVoting;
 import org.deepguard.core.preprocess.Preprocessor;
+import org.deepguard.core.spectral.ScoreFusion;
+import org.deepguard.core.spectral.SpectralClassifier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,7 +21,8 @@ import java.util.List;
  * Shared by detect, evaluate, the web page, video and Spark scoring so they all report the same numbers.
  *
  * <p>Image log-odds: per view, the mean of the ensemble members' log-odds (one member for a plain model); per
- * image, the patch aggregate of {@link PatchVoting} over its views; then temperature, threshold and band.
+ * image, the patch aggregate of {@link PatchVoting} over its views; with the spectral cue, fused with the spectral
+ * classifier's log-odds of the whole image; then temperature, threshold and band.
  */
 public final class Detector {
     /** Views per forward pass: bounds activation memory when many patches are scored at once. */
@@ -28,8 +32,11 @@ public final class Detector {
     private final Preprocessor preprocessor;
     private final double threshold;
 
-    /** One image made ready for the network: its views (CHW tensors), scored together. */
-    public record PreparedImage(List<float[]> views) {
+    /**
+     * One image made ready for the model: its views (CHW tensors), scored together, and the spectral classifier's
+     * log-odds (NaN when the bundle has no spectral cue).
+     */
+    public record PreparedImage(List<float[]> views, double spectralLogOdds) {
         public PreparedImage {
             if (views.isEmpty()) {
                 throw new IllegalArgumentException("an image needs at least one view");
@@ -62,12 +69,18 @@ public final class Detector {
 
     /** Decodes and prepares a file (thread-safe: call it from decoding workers). */
     public PreparedImage prepare(Path file) throws ImageLoadException {
-        return prepare(preprocessor.decode(file).rgb());
+        BufferedImage rgb = preprocessor.decode(file).rgb();
+        try {
+            return prepare(rgb);
+        } catch (IllegalArgumentException e) { // the spectral cue needs a minimum side
+            throw new ImageLoadException(file.toString(), ImageProblem.TOO_SMALL, e.getMessage());
+        }
     }
 
     /** Prepares a decoded image (thread-safe). */
     public PreparedImage prepare(BufferedImage image) {
-        return new PreparedImage(preprocessor.views(image));
+        SpectralClassifier spectral = bundle.metadata().spectral;
+        return new PreparedImage(preprocessor.views(image), spectral == null ? Double.NaN : spectral.logOdds(image));
     }
 
     public Prediction predict(Path file) throws ImageLoadException {
@@ -108,8 +121,15 @@ public final class Detector {
             double[] z = logOdds(preprocessor.batch(views.subList(start, end)));
             System.arraycopy(z, 0, perView, start, z.length);
         }
-        return aggregateViews(perView, images.stream().mapToInt(i -> i.views().size()).toArray(),
+        double[] z = aggregateViews(perView, images.stream().mapToInt(i -> i.views().size()).toArray(),
                 preprocessor.spec().patches());
+        ScoreFusion fusion = bundle.metadata().fusion;
+        if (fusion != null) {
+            for (int i = 0; i < z.length; i++) {
+                z[i] = fusion.fuse(z[i], images.get(i).spectralLogOdds());
+            }
+        }
+        return z;
     }
 
     /** Per-image log-odds from consecutive per-view log-odds ({@code counts[i]} views for image i). */
@@ -156,8 +176,8 @@ public final class Detector {
     }
 
     /**
-     * Predictions for single-view tensors (one CHW tensor per image, no patch voting): for callers that hold the
-     * exact tensor the network should see, as explanations do.
+     * Network-only predictions for single-view tensors (one CHW tensor per image; no patch voting, no spectral
+     * fusion): for callers that hold the exact tensor the network should see, as explanations do.
      */
     public List<Prediction> predictTensors(List<float[]> tensors) {
         double[] z = logOdds(preprocessor.batch(tensors));

@@ -128,6 +128,9 @@ public final class ModelBundle {
             throw new BundleException(json + ": incomplete model metadata (preprocessing, network and weightsFile "
                     + "are required)");
         }
+        if ((meta.spectral == null) != (meta.fusion == null)) {
+            throw new BundleException(json + ": the spectral cue needs both its classifier and its fusion weights");
+        }
         if (!(meta.threshold >= 0 && meta.threshold <= 1) || !(meta.temperature > 0)) {
             throw new BundleException(json + ": threshold must lie in [0,1] and temperature be positive");
         }

@@ -1,6 +1,8 @@
 package org.deepguard.core.model;
 
 import org.deepguard.core.preprocess.Preprocessing;
+import org.deepguard.core.spectral.ScoreFusion;
+import org.deepguard.core.spectral.SpectralClassifier;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,6 +41,12 @@ public class ModelMetadata {
      * mean of the members' log-odds. Null for a single network.
      */
     public List<WeightsFile> ensemble;
+    /**
+     * The spectral cue: a classifier on the azimuthally averaged power spectrum, fused with the network's image
+     * log-odds by {@link #fusion} before temperature scaling. Null when off.
+     */
+    public SpectralClassifier spectral;
+    public ScoreFusion fusion;
     public Provenance provenance = new Provenance();
     /** Summary metrics on the validation split, keyed by metric name. */
     public Map<String, Double> metrics = new LinkedHashMap<>();
@@ -51,7 +59,7 @@ public class ModelMetadata {
     /** The lowest format that can read this bundle correctly. */
     public int requiredFormat() {
         boolean usesFormat2 = (ensemble != null && ensemble.size() > 1)
-                || (preprocessing != null && preprocessing.patches() != null);
+                || (preprocessing != null && preprocessing.patches() != null) || spectral != null;
         return usesFormat2 ? 2 : 1;
     }
 

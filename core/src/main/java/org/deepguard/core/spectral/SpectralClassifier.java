@@ -42,6 +42,13 @@ public record SpectralClassifier(SpectrumConfig config, LogisticRegression model
                 LogisticRegression.ClassWeighting.BALANCED));
     }
 
+    /** Fits on feature vectors already computed with {@code cfg} (lets a caller stream images, not hold them). */
+    public static SpectralClassifier fitFeatures(double[][] features, boolean[] isFake, SpectrumConfig cfg,
+                                                 double l2) {
+        return new SpectralClassifier(cfg, LogisticRegression.fit(features, isFake, l2,
+                LogisticRegression.ClassWeighting.BALANCED));
+    }
+
     public double logOdds(BufferedImage rgb) {
         return model.logOdds(SpectrumFeatures.of(rgb, config));
     }

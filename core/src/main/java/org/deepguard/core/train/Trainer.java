@@ -19,12 +19,18 @@ import org.deepguard.core.model.PretrainedWeights;
 import org.deepguard.core.preprocess.Preprocessing;
 import org.deepguard.core.preprocess.Preprocessor;
 import org.deepguard.core.preprocess.ResizePolicy;
+import org.deepguard.core.image.ImageLoadException;
+import org.deepguard.core.spectral.ScoreFusion;
+import org.deepguard.core.spectral.SpectralClassifier;
+import org.deepguard.core.spectral.SpectrumConfig;
+import org.deepguard.core.spectral.SpectrumFeatures;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,7 +252,7 @@ public final class Trainer {
 
             ComputationGraph best = Files.exists(checkpoints.resolve(BEST))
                     ? ModelSerializer.restoreComputationGraph(checkpoints.resolve(BEST).toFile(), false) : net;
-            return finish(List.of(best), state.history, pipeline, val, manifestFile, reals, fakes, outDir);
+            return finish(List.of(best), state.history, pipeline, train, val, manifestFile, outDir);
         }
     }
 
@@ -275,12 +281,10 @@ public final class Trainer {
                 history.add(r);
             }
         }
-        List<BatchPipeline.Item> train = items(manifest, Split.TRAIN);
-        int fakes = (int) train.stream().filter(it -> it.label() == 1).count();
         try (BatchPipeline pipeline = new BatchPipeline(new Preprocessor(preprocessing()), null, config.workers(), 2,
                 (item, e) -> monitor.onSkippedImage(item.path().toString(), e.problem().code()))) {
-            return finish(members, history, pipeline, items(manifest, Split.VAL), manifestFile, train.size() - fakes,
-                    fakes, outDir);
+            return finish(members, history, pipeline, items(manifest, Split.TRAIN), items(manifest, Split.VAL),
+                    manifestFile, outDir);
         }
     }
 
@@ -296,15 +300,38 @@ public final class Trainer {
 
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
-                               BatchPipeline pipeline, List<BatchPipeline.Item> val, Path manifestFile, int reals,
-                               int fakes, Path outDir) throws IOException {
+                               BatchPipeline pipeline, List<BatchPipeline.Item> train,
+                               List<BatchPipeline.Item> val, Path manifestFile, Path outDir) throws IOException {
+        int fakes = (int) train.stream().filter(it -> it.label() == 1).count();
+        int reals = train.size() - fakes;
         ModelMetadata meta = new ModelMetadata();
         meta.preprocessing = preprocessing();
         meta.network = config.network();
         meta.history = history;
+        if (config.spectral()) {
+            meta.spectral = fitSpectral(train);
+            meta.fusion = new ScoreFusion(1, 1, 0); // without a validation split: the sum of the two log-odds
+        }
         if (!val.isEmpty()) {
             Evaluation ev = evaluate(networks, pipeline, val);
             boolean[] y = ev.isFake;
+            if (meta.spectral != null) {
+                double[] zSpectral = spectralLogOdds(meta.spectral, ev.items);
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y);
+                meta.metrics.put("val_auc_network", ev.auc);
+                meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
+                        1.0)));
+                for (int i = 0; i < ev.logOdds.length; i++) {
+                    ev.logOdds[i] = meta.fusion.fuse(ev.logOdds[i], zSpectral[i]);
+                }
+                double[] p = Calibration.probabilities(ev.logOdds, 1.0);
+                ev.auc = BinaryMetrics.rocAuc(y, p);
+                ev.loss = BinaryMetrics.logLoss(y, p);
+                monitor.onMessage(String.format("spectral cue: validation AUC network %.4f, spectral %.4f, fused "
+                        + "%.4f (z = %.3f z_net + %.3f z_spec + %.3f)", meta.metrics.get("val_auc_network"),
+                        meta.metrics.get("val_auc_spectral"), ev.auc, meta.fusion.a(), meta.fusion.b(),
+                        meta.fusion.c()));
+            }
             double t = Calibration.fitTemperature(ev.logOdds, y);
             double[] pBefore = Calibration.probabilities(ev.logOdds, 1.0);
             double[] pAfter = Calibration.probabilities(ev.logOdds, t);
@@ -344,12 +371,72 @@ public final class Trainer {
         double auc;
         double[] logOdds;
         boolean[] isFake;
+        /** The images scored, in the order of {@code logOdds} (unreadable ones are left out). */
+        List<BatchPipeline.Item> items = new ArrayList<>();
+    }
+
+    /** The spectral classifier on the train split's clean images; features computed in parallel, images not kept. */
+    private SpectralClassifier fitSpectral(List<BatchPipeline.Item> train) {
+        SpectrumConfig cfg = SpectrumConfig.defaults();
+        List<double[]> features = new ArrayList<>();
+        List<Boolean> labels = new ArrayList<>();
+        List<double[]> computed = parallelMap(train, item -> {
+            BufferedImage rgb = decodeForSpectrum(item);
+            return rgb == null ? null : SpectrumFeatures.of(rgb, cfg);
+        });
+        for (int i = 0; i < train.size(); i++) {
+            if (computed.get(i) != null) {
+                features.add(computed.get(i));
+                labels.add(train.get(i).label() == 1);
+            }
+        }
+        boolean[] y = new boolean[labels.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = labels.get(i);
+        }
+        SpectralClassifier c = SpectralClassifier.fitFeatures(features.toArray(double[][]::new), y, cfg,
+                SpectralClassifier.DEFAULT_L2);
+        monitor.onMessage("spectral cue: logistic regression on " + cfg.bins() + "-bin azimuthal power spectra of "
+                + features.size() + " training images");
+        return c;
+    }
+
+    private double[] spectralLogOdds(SpectralClassifier c, List<BatchPipeline.Item> images) {
+        // an image the network scored but the spectrum cannot (too small) counts as no spectral evidence
+        List<Double> z = parallelMap(images, item -> {
+            BufferedImage rgb = decodeForSpectrum(item);
+            return rgb == null ? null : c.logOdds(rgb);
+        });
+        return z.stream().mapToDouble(v -> v == null ? 0.0 : v).toArray();
+    }
+
+    /** Decoded RGB for the spectral cue; null (skipped) when the image fails to load or is too small. */
+    private BufferedImage decodeForSpectrum(BatchPipeline.Item item) {
+        try {
+            BufferedImage rgb = new Preprocessor(preprocessing()).decode(item.path()).rgb();
+            SpectrumFeatures.cropSide(rgb.getWidth(), rgb.getHeight(), SpectrumConfig.defaults());
+            return rgb;
+        } catch (ImageLoadException | IllegalArgumentException e) {
+            monitor.onSkippedImage(item.path().toString(), "spectral: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private <T> List<T> parallelMap(List<BatchPipeline.Item> items,
+                                    java.util.function.Function<BatchPipeline.Item, T> f) {
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(Math.max(1, config.workers()));
+        try {
+            return pool.submit(() -> items.parallelStream().map(f).toList()).join(); // toList keeps nulls and order
+        } finally {
+            pool.shutdown();
+        }
     }
 
     /** Scores images exactly as the Detector will: ensemble mean per view, then the patch aggregate per image. */
     private Evaluation evaluate(List<ComputationGraph> nets, BatchPipeline pipeline, List<BatchPipeline.Item> val) {
         List<Double> z = new ArrayList<>();
         List<Boolean> y = new ArrayList<>();
+        List<BatchPipeline.Item> kept = new ArrayList<>();
         Iterator<BatchPipeline.Batch> it = pipeline.batchesWithoutAugmentation(val, config.batchSize());
         while (it.hasNext()) {
             BatchPipeline.Batch b = it.next();
@@ -362,8 +449,10 @@ public final class Trainer {
                 z.add(lo[i]);
                 y.add(b.items().get(i).label() == 1);
             }
+            kept.addAll(b.items());
         }
         Evaluation ev = new Evaluation();
+        ev.items = kept;
         ev.logOdds = z.stream().mapToDouble(Double::doubleValue).toArray();
         ev.isFake = new boolean[y.size()];
         for (int i = 0; i < y.size(); i++) {

@@ -119,4 +119,22 @@ class TrainerTest {
         assertEquals(b.networks().get(1).params(), resumed.networks().get(1).params());
         assertNotEquals(base, levers);
     }
+
+    @Test
+    void spectralCueIsFittedStoredAndAppliedByTheDetector() throws Exception {
+        org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(32, 11);
+        TrainingConfig withSpectral = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.none(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true);
+        ModelBundle b = new Trainer(withSpectral, null).train(manifest, manifestFile, dir.resolve("spectral"), false);
+        assertTrue(b.metadata().spectral != null && b.metadata().fusion != null);
+        assertTrue(b.metadata().metrics.containsKey("val_auc_spectral"));
+        ModelBundle loaded = ModelBundle.load(dir.resolve("spectral"));
+        java.awt.image.BufferedImage img = org.deepguard.core.testing.TestImages.texture(32, 99);
+        double zNet = org.deepguard.core.model.Scores.logOdds(loaded.network().outputSingle(false,
+                new org.deepguard.core.preprocess.Preprocessor(loaded.metadata().preprocessing).batch(
+                        java.util.List.of(new org.deepguard.core.preprocess.Preprocessor(
+                                loaded.metadata().preprocessing).toTensor(img)))))[0];
+        double expected = loaded.metadata().fusion.fuse(zNet, loaded.metadata().spectral.logOdds(img));
+        assertEquals(expected, new org.deepguard.core.model.Detector(loaded).predict(img).logOdds(), 1e-5);
+    }
 }

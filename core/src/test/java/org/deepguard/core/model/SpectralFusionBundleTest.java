@@ -1,0 +1,58 @@
+package org.deepguard.core.model;
+
+import org.deepguard.core.preprocess.Preprocessing;
+import org.deepguard.core.spectral.ScoreFusion;
+import org.deepguard.core.spectral.SpectralClassifier;
+import org.deepguard.core.spectral.SpectrumConfig;
+import org.deepguard.core.testing.TestImages;
+import org.deepguard.core.testing.TinyModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpectralFusionBundleTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void detectorFusesTheStoredSpectralClassifierWithTheNetwork() throws Exception {
+        List<BufferedImage> images = new ArrayList<>();
+        boolean[] fake = new boolean[8];
+        for (int i = 0; i < 8; i++) {
+            images.add(TestImages.texture(32, i));
+            fake[i] = i % 2 == 1;
+        }
+        SpectralClassifier spectral = SpectralClassifier.fit(images, fake, new SpectrumConfig(32, 16, true, 1.0), 0.1);
+        ModelBundle plain = TinyModels.tinyBundle(dir.resolve("plain"), 16, 3);
+        ModelMetadata meta = new ModelMetadata();
+        meta.network = plain.metadata().network;
+        meta.preprocessing = Preprocessing.defaults(16);
+        meta.spectral = spectral;
+        meta.fusion = new ScoreFusion(0.7, 1.3, -0.2);
+        ModelBundle.save(dir.resolve("fused"), meta, plain.network());
+
+        ModelBundle loaded = ModelBundle.load(dir.resolve("fused"));
+        assertEquals(2, loaded.metadata().formatVersion);
+        assertEquals(meta.fusion, loaded.metadata().fusion);
+        BufferedImage img = TestImages.texture(32, 42);
+        double zNet = new Detector(plain).predict(img).logOdds();
+        double zSpec = spectral.logOdds(img);
+        assertEquals(0.7 * zNet + 1.3 * zSpec - 0.2, new Detector(loaded).predict(img).logOdds(), 1e-5);
+
+        // half a spectral cue is refused on load
+        String json = Files.readString(dir.resolve("fused/model.json")).replaceAll("(?s)\"fusion\"\\s*:\\s*\\{[^}]*},?",
+                "");
+        Files.writeString(dir.resolve("fused/model.json"), json);
+        BundleException e = assertThrows(BundleException.class, () -> ModelBundle.load(dir.resolve("fused")));
+        assertTrue(e.getMessage().contains("spectral"), e.getMessage());
+    }
+}
