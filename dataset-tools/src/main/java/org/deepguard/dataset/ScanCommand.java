@@ -6,6 +6,7 @@ import org.deepguard.cli.ExitCode;
 import org.deepguard.cli.Progress;
 import org.deepguard.core.data.DatasetReport;
 import org.deepguard.core.data.DatasetScanner;
+import org.deepguard.core.data.GroupRule;
 import org.deepguard.core.data.Label;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.data.NearDuplicates;
@@ -36,6 +37,8 @@ import java.util.List;
                 "  dataset scan ~/real_vs_fake/real-vs-fake -o m.csv --listing ~/real_vs_fake/train.csv "
                         + "--listing ~/real_vs_fake/valid.csv --listing ~/real_vs_fake/test.csv --one-means real",
                 "  dataset scan ~/CNNDetection -o m.csv --ratios 0.8,0.1,0.1 --seed 7 --drop-near-duplicates",
+                "  dataset scan ../shared/data/dev -o dev.csv --group-by prefix   # x_074, x_075: one group",
+                "  dataset scan ~/frames -o m.csv --group-by folder   # real/video17/*.png: one group",
                 "", DatasetCommand.EXIT_CODES})
 public class ScanCommand extends BaseCommand {
     @CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Folder of labelled images.")
@@ -85,6 +88,14 @@ public class ScanCommand extends BaseCommand {
                     + "as near_duplicate. Without it, clusters are only kept inside one split.")
     boolean dropNear;
 
+    @CommandLine.Option(names = "--group-by", defaultValue = "near-duplicate", paramLabel = "RULE",
+            description = "What fills the group column (a group never straddles splits or CV folds): "
+                    + "near-duplicate (perceptual-hash clusters only), prefix (file-name stem before a trailing "
+                    + "_NNN: x_074.png and x_075.png are one source) or folder (the parent folder below the label "
+                    + "folder: one video or person per folder). Near-duplicate clusters are always merged in "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String groupBy;
+
     @CommandLine.Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: all cores).")
     Integer threads;
 
@@ -117,11 +128,18 @@ public class ScanCommand extends BaseCommand {
             throw new CliException(ExitCode.USAGE, "--min-side, --max-pixels and --max-file-mb must be positive, "
                     + "--max-aspect at least 1");
         }
+        GroupRule rule;
+        try {
+            rule = GroupRule.parse(groupBy);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--group-by: " + e.getMessage());
+        }
         DatasetScanner.Options options = DatasetScanner.Options.defaults()
                 .withLabelFolders(Options.labelFolders(DatasetScanner.defaultLabelFolders(), labels))
                 .withRatios(Options.ratios(ratios), seed)
                 .withChecks(minSide, maxAspect, new ImageLoader.Limits(maxFileMb << 20, maxPixels))
-                .withNearDuplicates(nearThreshold, dropNear);
+                .withNearDuplicates(nearThreshold, dropNear)
+                .withGroupRule(rule);
         if (threads != null) {
             options = options.withThreads(threads);
         }

@@ -60,12 +60,14 @@ public final class DatasetScanner {
      * @param nearThreshold   Hamming distance (bits) linking two perceptual hashes; negative disables grouping
      * @param dropNear        exclude all but one image per label of each near-duplicate cluster
      * @param threads         decode threads
+     * @param groupRule       what else groups images besides near-duplicates (file-name prefix, folder)
      */
     public record Options(Map<String, Label> labelFolders, Splitter.Ratios ratios, long seed, int minSide,
                           double maxAspect, ImageLoader.Limits limits, int nearThreshold, boolean dropNear,
-                          int threads) {
+                          int threads, GroupRule groupRule) {
         public Options {
             labelFolders = Map.copyOf(labelFolders);
+            groupRule = groupRule == null ? GroupRule.NEAR_DUPLICATE : groupRule;
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be at least 1");
             }
@@ -76,27 +78,38 @@ public final class DatasetScanner {
 
         public static Options defaults() {
             return new Options(defaultLabelFolders(), Splitter.Ratios.DEFAULT, 42, 8, 4.0, ImageLoader.Limits.DEFAULT,
-                    NearDuplicates.DEFAULT_THRESHOLD, false, Runtime.getRuntime().availableProcessors());
+                    NearDuplicates.DEFAULT_THRESHOLD, false, Runtime.getRuntime().availableProcessors(),
+                    GroupRule.NEAR_DUPLICATE);
         }
 
         public Options withLabelFolders(Map<String, Label> m) {
-            return new Options(m, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, threads);
+            return new Options(m, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, threads,
+                    groupRule);
         }
 
         public Options withRatios(Splitter.Ratios r, long s) {
-            return new Options(labelFolders, r, s, minSide, maxAspect, limits, nearThreshold, dropNear, threads);
+            return new Options(labelFolders, r, s, minSide, maxAspect, limits, nearThreshold, dropNear, threads,
+                    groupRule);
         }
 
         public Options withChecks(int minSide, double maxAspect, ImageLoader.Limits limits) {
-            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, threads);
+            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, threads,
+                    groupRule);
         }
 
         public Options withNearDuplicates(int threshold, boolean drop) {
-            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, threshold, drop, threads);
+            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, threshold, drop, threads,
+                    groupRule);
+        }
+
+        public Options withGroupRule(GroupRule rule) {
+            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, threads,
+                    rule);
         }
 
         public Options withThreads(int t) {
-            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, t);
+            return new Options(labelFolders, ratios, seed, minSide, maxAspect, limits, nearThreshold, dropNear, t,
+                    groupRule);
         }
     }
 
@@ -151,9 +164,24 @@ public final class DatasetScanner {
                 rows = NearDuplicates.dropNearDuplicates(rows);
             }
         }
+        if (options.groupRule() != GroupRule.NEAR_DUPLICATE) {
+            // The rule's groups replace the clusters (after dropping, which must see clusters alone); clustering
+            // again then merges every pair of rule groups that share a near-duplicate cluster.
+            rows = options.groupRule().apply(rows, layoutFolders(options));
+            if (options.nearThreshold() >= 0) {
+                rows = NearDuplicates.group(rows, options.nearThreshold());
+            }
+        }
         // Rows whose folders named a split keep it; the others (all of them in an ImageFolder layout) are split here.
         rows = Splitter.assign(rows, options.ratios(), options.seed());
         return new Manifest(rows, baseDir);
+    }
+
+    /** Folder names that name a label or a split: never a source for {@link GroupRule#FOLDER}. */
+    static Set<String> layoutFolders(Options options) {
+        Set<String> names = new java.util.HashSet<>(options.labelFolders().keySet());
+        names.addAll(List.of("train", "training", "val", "valid", "validation", "test", "testing"));
+        return names;
     }
 
     /** Usable rows that have no perceptual hash yet (e.g. a hand-written manifest). */

@@ -1,0 +1,251 @@
+package org.deepguard.core.data;
+
+import org.deepguard.core.io.Hashing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Cross-validation folds that never split a group (see {@link ManifestEntry#groupKey()}): each fold is a copy of the
+ * manifest whose usable rows are re-split into test (the held-out groups), val (about 20% of each label's other
+ * images, by whole groups) and train (the rest). Excluded rows are copied unchanged. Everything is deterministic: no
+ * seed, no shuffling, so a rerun (or a resumed run) builds the same folds.
+ *
+ * <ul>
+ *   <li>{@link By#GROUP}: stratified group K-fold. Groups are taken largest first (ties by name); each goes to the
+ *       fold currently holding the fewest images of the group's majority label (ties: the lowest fold index).</li>
+ *   <li>{@link By#GENERATOR}: leave-one-generator-out, from the {@code generator} column. One fold per generator
+ *       value among the usable fakes; a fold's test fakes are exactly that generator's. Groups without fakes (the
+ *       reals) are spread over the folds by the group K-fold rule, so every fold tests reals too. A group whose fakes
+ *       have no generator value, or more than one, sits out (split left empty: in no fold's train, val or test),
+ *       since it could not be held out without leaking a generator into training.</li>
+ * </ul>
+ */
+public final class Folds {
+    public static final String GENERATOR_COLUMN = "generator";
+    /** Share of each label's non-test images that validates (early stopping, calibration, threshold). */
+    public static final double VAL_FRACTION = 0.2;
+
+    public enum By {
+        GROUP, GENERATOR;
+
+        public String code() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static By parse(String s) {
+            String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "group" -> GROUP;
+                case "generator" -> GENERATOR;
+                default -> throw new IllegalArgumentException("folds must be by group or generator, got '" + s + "'");
+            };
+        }
+    }
+
+    /**
+     * One fold.
+     *
+     * @param index     0-based
+     * @param generator the held-out generator (leave-one-generator-out), else empty
+     * @param manifest  the manifest with this fold's splits
+     */
+    public record Fold(int index, String generator, Manifest manifest) {
+        public int count(Split split, Label label) {
+            return (int) manifest.entries().stream()
+                    .filter(e -> e.isUsable() && e.split() == split && e.label() == label).count();
+        }
+
+        /** train_real, train_fake, val_real, val_fake, test_real, test_fake, set_aside (usable rows in no split). */
+        public Map<String, Integer> sizes() {
+            Map<String, Integer> m = new LinkedHashMap<>();
+            for (Split s : List.of(Split.TRAIN, Split.VAL, Split.TEST)) {
+                for (Label l : Label.values()) {
+                    m.put(s.code() + "_" + l.code(), count(s, l));
+                }
+            }
+            m.put("set_aside", count(Split.NONE, Label.REAL) + count(Split.NONE, Label.FAKE));
+            return m;
+        }
+    }
+
+    private Folds() {}
+
+    public static List<Fold> make(Manifest manifest, By by, int k) {
+        return by == By.GENERATOR ? leaveOneGeneratorOut(manifest) : groupKFold(manifest, k);
+    }
+
+    /** A one-line description of the protocol, stored with the results. */
+    public static String describe(By by, int folds) {
+        String val = String.format(Locale.ROOT, "val = about %.0f%% of each label's other images by whole groups "
+                + "(groups ordered by SHA-256 of their name), train = the rest", 100 * VAL_FRACTION);
+        return by == By.GENERATOR
+                ? "leave-one-generator-out over " + folds + " generators: test = one generator's fakes plus reals "
+                + "spread by stratified group K-fold; groups never split; " + val
+                : "stratified group " + folds + "-fold: groups (largest first) to the fold with the fewest images of "
+                + "their majority label; test = one fold; groups never split; " + val;
+    }
+
+    public static List<Fold> groupKFold(Manifest manifest, int k) {
+        if (k < 2) {
+            throw new IllegalArgumentException("cross-validation needs at least 2 folds, got " + k);
+        }
+        Map<String, Group> groups = groups(manifest);
+        if (groups.size() < k) {
+            throw new IllegalArgumentException("only " + groups.size() + " groups of usable images: cannot make " + k
+                    + " folds without splitting a group");
+        }
+        Map<String, Integer> foldOf = new LinkedHashMap<>();
+        spread(ordered(groups.values()), k, new int[k][2], foldOf);
+        return build(manifest, groups, foldOf, k, new ArrayList<>(java.util.Collections.nCopies(k, "")));
+    }
+
+    public static List<Fold> leaveOneGeneratorOut(Manifest manifest) {
+        Map<String, Group> groups = groups(manifest);
+        TreeSet<String> generators = new TreeSet<>();
+        for (Group g : groups.values()) {
+            generators.addAll(g.generators);
+        }
+        if (generators.size() < 2) {
+            throw new IllegalArgumentException("leave-one-generator-out needs a '" + GENERATOR_COLUMN + "' column "
+                    + "naming at least 2 generators among the usable fakes, found " + generators.size());
+        }
+        List<String> names = List.copyOf(generators);
+        int k = names.size();
+        int[][] load = new int[k][2];
+        Map<String, Integer> foldOf = new LinkedHashMap<>();
+        List<Group> unbound = new ArrayList<>();
+        for (Group g : ordered(groups.values())) {
+            if (g.fakes() == 0) {
+                unbound.add(g);
+            } else if (g.generators.size() == 1 && !g.fakeWithoutGenerator) {
+                int f = names.indexOf(g.generators.first());
+                foldOf.put(g.name, f);
+                load[f][0] += g.reals;
+                load[f][1] += g.fakes();
+            } // else: sits out (no fold)
+        }
+        spread(unbound, k, load, foldOf);
+        return build(manifest, groups, foldOf, k, names);
+    }
+
+    /** Usable rows of one group. */
+    private static final class Group {
+        final String name;
+        final List<Integer> rows = new ArrayList<>();
+        final TreeSet<String> generators = new TreeSet<>();
+        int reals;
+        boolean fakeWithoutGenerator;
+
+        Group(String name) {
+            this.name = name;
+        }
+
+        int fakes() {
+            return rows.size() - reals;
+        }
+
+        /** As in {@link Splitter}: a tie goes to fake. */
+        int majority() {
+            return fakes() * 2 >= rows.size() ? 1 : 0;
+        }
+    }
+
+    private static Map<String, Group> groups(Manifest manifest) {
+        Map<String, Group> groups = new TreeMap<>();
+        List<ManifestEntry> rows = manifest.entries();
+        for (int i = 0; i < rows.size(); i++) {
+            ManifestEntry e = rows.get(i);
+            if (!e.isUsable()) {
+                continue;
+            }
+            Group g = groups.computeIfAbsent(e.groupKey(), Group::new);
+            g.rows.add(i);
+            if (e.label() == Label.REAL) {
+                g.reals++;
+            } else {
+                String gen = e.extra().getOrDefault(GENERATOR_COLUMN, "").trim();
+                if (gen.isEmpty()) {
+                    g.fakeWithoutGenerator = true;
+                } else {
+                    g.generators.add(gen);
+                }
+            }
+        }
+        return groups;
+    }
+
+    private static List<Group> ordered(java.util.Collection<Group> groups) {
+        return groups.stream().sorted(Comparator.comparingInt((Group g) -> -g.rows.size())
+                .thenComparing(g -> g.name)).toList();
+    }
+
+    /** Each group to the fold holding the fewest images of its majority label (ties: lowest index). */
+    private static void spread(List<Group> ordered, int k, int[][] load, Map<String, Integer> foldOf) {
+        for (Group g : ordered) {
+            int label = g.majority();
+            int best = 0;
+            for (int f = 1; f < k; f++) {
+                if (load[f][label] < load[best][label]) {
+                    best = f;
+                }
+            }
+            foldOf.put(g.name, best);
+            load[best][0] += g.reals;
+            load[best][1] += g.fakes();
+        }
+    }
+
+    private static List<Fold> build(Manifest manifest, Map<String, Group> groups, Map<String, Integer> foldOf, int k,
+                                    List<String> generators) {
+        List<Fold> folds = new ArrayList<>(k);
+        for (int f = 0; f < k; f++) {
+            final int fold = f;
+            List<Group> rest = groups.values().stream()
+                    .filter(g -> foldOf.containsKey(g.name) && foldOf.get(g.name) != fold).toList();
+            TreeSet<String> val = validationGroups(rest);
+            Split[] split = new Split[manifest.entries().size()];
+            for (Group g : groups.values()) {
+                Integer home = foldOf.get(g.name);
+                Split s = home == null ? Split.NONE
+                        : home == fold ? Split.TEST : val.contains(g.name) ? Split.VAL : Split.TRAIN;
+                g.rows.forEach(i -> split[i] = s);
+            }
+            List<ManifestEntry> rows = new ArrayList<>(split.length);
+            for (int i = 0; i < split.length; i++) {
+                ManifestEntry e = manifest.entries().get(i);
+                rows.add(split[i] == null ? e : e.withSplit(split[i]));
+            }
+            folds.add(new Fold(f, generators.get(f), manifest.withEntries(rows)));
+        }
+        return folds;
+    }
+
+    /** Per majority label, whole groups in SHA-256 order of their names until at least 20% of the label's images. */
+    private static TreeSet<String> validationGroups(List<Group> candidates) {
+        TreeSet<String> chosen = new TreeSet<>();
+        for (int label = 0; label < 2; label++) {
+            final int l = label;
+            List<Group> pool = candidates.stream().filter(g -> g.majority() == l)
+                    .sorted(Comparator.comparing(g -> Hashing.sha256(g.name.getBytes(StandardCharsets.UTF_8))))
+                    .toList();
+            int total = pool.stream().mapToInt(g -> g.rows.size()).sum();
+            int taken = 0;
+            for (Group g : pool) {
+                if (taken >= VAL_FRACTION * total) {
+                    break;
+                }
+                chosen.add(g.name);
+                taken += g.rows.size();
+            }
+        }
+        return chosen;
+    }
+}

@@ -1,0 +1,322 @@
+package org.deepguard.core.train;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import org.deepguard.core.data.Folds;
+import org.deepguard.core.data.Label;
+import org.deepguard.core.data.Manifest;
+import org.deepguard.core.data.ManifestEntry;
+import org.deepguard.core.data.ManifestException;
+import org.deepguard.core.data.Split;
+import org.deepguard.core.image.DecodedImage;
+import org.deepguard.core.image.ImageLoadException;
+import org.deepguard.core.io.AtomicFiles;
+import org.deepguard.core.io.Json;
+import org.deepguard.core.metrics.BinaryMetrics;
+import org.deepguard.core.metrics.Perturbation;
+import org.deepguard.core.model.BundleException;
+import org.deepguard.core.model.Detector;
+import org.deepguard.core.model.ModelBundle;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Grouped cross-validation of one training configuration: for each {@link Folds.Fold}, write its manifest to
+ * {@code OUT/fold-i/manifest.csv}, train a model into {@code OUT/fold-i} with the {@link Trainer}, score the fold's
+ * test split clean and after JPEG q75 re-encoding, and write {@code OUT/fold-i/result.json}; then
+ * {@code OUT/cv.json} with every fold and the mean and sample standard deviation of each metric.
+ *
+ * <p>Metrics per fold: {@code auc} (ROC AUC of the calibrated p_fake), {@code auc_jpeg75}, {@code ece} (10 bins,
+ * calibrated p_fake), and {@code <baseline>_auc} for each {@link FoldBaseline}. Resumable: a fold with a result is
+ * not redone, a fold whose model is finished is only scored, and an unfinished training resumes from its
+ * checkpoints.
+ */
+public final class CrossValidation {
+    public static final String MANIFEST = "manifest.csv";
+    public static final String RESULT = "result.json";
+    public static final String SUMMARY = "cv.json";
+    public static final Perturbation JPEG75 = new Perturbation(Perturbation.Kind.JPEG, 75);
+    public static final int ECE_BINS = 10;
+
+    /** What a run reports as it goes; the CLI turns it into progress bars and lines. */
+    public interface Listener {
+        /**
+         * The monitor for one fold's training (progress bar, train log); closed after the training when it is
+         * {@link AutoCloseable}.
+         */
+        default TrainingMonitor training(int fold, int folds, Path dir) throws IOException {
+            return TrainingMonitor.NONE;
+        }
+
+        /** Called once per scored test image (clean and JPEG pass together). */
+        default IntConsumer scoring(int fold, int images) {
+            return n -> {};
+        }
+
+        default void scoringDone(int fold) {}
+
+        /** @param reused true when the result was read from an earlier run's result.json */
+        default void foldDone(FoldResult result, boolean reused) {}
+
+        default void message(String message) {}
+    }
+
+    /**
+     * One fold's outcome.
+     *
+     * @param trainSeconds wall-clock seconds of the training in the run that trained it (0 when the model was
+     *                     already finished; only the resumed part when resumed)
+     * @param metrics      auc, auc_jpeg75, ece, then {@code <baseline>_auc}; null where undefined
+     */
+    public record FoldResult(int fold, String generator, Map<String, Integer> sizes,
+                             @JsonProperty("train_seconds") double trainSeconds, boolean resumed,
+                             @JsonProperty("test_images") int testImages,
+                             @JsonProperty("failed_images") int failedImages, Map<String, Double> metrics) {}
+
+    /** Everything in cv.json. */
+    public record Summary(String protocol, String by, int folds,
+                          @JsonProperty("train_seconds_total") double trainSecondsTotal,
+                          Map<String, Double> mean, Map<String, Double> std,
+                          @JsonProperty("fold_results") List<FoldResult> foldResults,
+                          @JsonProperty("training_config") Map<String, Object> trainingConfig) {}
+
+    private final TrainingConfig config;
+    private final Path backboneWeightsFile;
+    private final List<FoldBaseline> baselines;
+
+    public CrossValidation(TrainingConfig config, Path backboneWeightsFile, List<FoldBaseline> baselines) {
+        this.config = config;
+        this.backboneWeightsFile = backboneWeightsFile;
+        this.baselines = List.copyOf(baselines);
+    }
+
+    /** The shortcut baselines every run reports: file size and sharpness. */
+    public static List<FoldBaseline> shortcutBaselines() {
+        return List.of(FoldBaseline.FILE_SIZE, FoldBaseline.SHARPNESS);
+    }
+
+    public static Path foldDir(Path outDir, int fold) {
+        return outDir.resolve("fold-" + fold);
+    }
+
+    public Summary run(List<Folds.Fold> folds, Folds.By by, Path outDir, Listener listener)
+            throws IOException, BundleException, ManifestException {
+        Listener l = listener == null ? new Listener() {} : listener;
+        Files.createDirectories(outDir);
+        List<FoldResult> results = new ArrayList<>();
+        for (Folds.Fold fold : folds) {
+            Path dir = foldDir(outDir, fold.index());
+            Path resultFile = dir.resolve(RESULT);
+            if (Files.exists(resultFile)) {
+                FoldResult r = Json.MAPPER.readValue(resultFile.toFile(), FoldResult.class);
+                results.add(r);
+                l.foldDone(r, true);
+                continue;
+            }
+            FoldResult r = runFold(fold, folds.size(), dir, l);
+            AtomicFiles.writeString(resultFile, Json.pretty(r));
+            results.add(r);
+            l.foldDone(r, false);
+        }
+        Summary s = summarise(Folds.describe(by, folds.size()), by, results);
+        AtomicFiles.writeString(outDir.resolve(SUMMARY), Json.pretty(s));
+        return s;
+    }
+
+    private FoldResult runFold(Folds.Fold fold, int folds, Path dir, Listener l)
+            throws IOException, BundleException, ManifestException {
+        Files.createDirectories(dir);
+        Path manifestFile = dir.resolve(MANIFEST);
+        fold.manifest().write(manifestFile);
+        Manifest manifest = Manifest.read(manifestFile); // paths re-anchored to the fold's folder, as train reads it
+        ModelBundle bundle;
+        double seconds = 0;
+        boolean resumed = false;
+        if (finished(dir)) {
+            l.message("fold " + fold.index() + ": model already trained, scoring it");
+            bundle = ModelBundle.load(dir);
+            resumed = true;
+        } else {
+            resumed = Files.exists(dir.resolve(Trainer.CHECKPOINTS).resolve(Trainer.LAST));
+            TrainingMonitor monitor = l.training(fold.index(), folds, dir);
+            long t0 = System.nanoTime();
+            try {
+                bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
+                        .train(manifest, manifestFile, dir, resumed);
+            } finally {
+                if (monitor instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (IOException | RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new IOException(e);
+                    }
+                }
+            }
+            seconds = (System.nanoTime() - t0) / 1e9;
+        }
+        return score(fold, manifest, bundle, seconds, resumed, l);
+    }
+
+    /** A finished bundle of this very configuration (model.json is written last, after the final checkpoint). */
+    private boolean finished(Path dir) throws IOException {
+        Path state = dir.resolve(Trainer.CHECKPOINTS).resolve(Trainer.STATE_FILE);
+        if (!Files.exists(dir.resolve(ModelBundle.METADATA_FILE)) || !Files.exists(state)) {
+            return false;
+        }
+        Trainer.State s = Json.MAPPER.readValue(state.toFile(), Trainer.State.class);
+        return Json.line(config.withWorkers(0)).equals(s.configJson);
+    }
+
+    private FoldResult score(Folds.Fold fold, Manifest manifest, ModelBundle bundle, double seconds, boolean resumed,
+                             Listener l) {
+        Detector detector = new Detector(bundle);
+        List<ManifestEntry> test = manifest.usable(Split.TEST);
+        List<Path> scoredFiles = new ArrayList<>();
+        List<Boolean> labels = new ArrayList<>();
+        List<Double> clean = new ArrayList<>();
+        List<Double> jpeg = new ArrayList<>();
+        int failed = 0;
+        IntConsumer progress = l.scoring(fold.index(), test.size());
+        int chunk = Math.max(1, config.batchSize());
+        // In chunks, so only a batch of decoded images is held at a time.
+        for (int start = 0; start < test.size(); start += chunk) {
+            List<BufferedImage> images = new ArrayList<>();
+            List<BufferedImage> compressed = new ArrayList<>();
+            for (ManifestEntry e : test.subList(start, Math.min(test.size(), start + chunk))) {
+                Path file = manifest.resolve(e);
+                try {
+                    DecodedImage img = detector.preprocessor().decode(file);
+                    images.add(img.rgb());
+                    compressed.add(JPEG75.apply(img.rgb(), e.path().hashCode()));
+                    scoredFiles.add(file);
+                    labels.add(e.label() == Label.FAKE);
+                } catch (ImageLoadException | RuntimeException ex) {
+                    failed++;
+                    l.message("fold " + fold.index() + ": " + file + ": skipped (" + ex.getMessage() + ")");
+                }
+                progress.accept(1);
+            }
+            for (double p : pFake(detector, images)) {
+                clean.add(p);
+            }
+            for (double p : pFake(detector, compressed)) {
+                jpeg.add(p);
+            }
+        }
+        l.scoringDone(fold.index());
+        boolean[] y = new boolean[labels.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = labels.get(i);
+        }
+        double[] p = clean.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] q = jpeg.stream().mapToDouble(Double::doubleValue).toArray();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("auc", finite(BinaryMetrics.rocAuc(y, p)));
+        metrics.put("auc_jpeg75", finite(BinaryMetrics.rocAuc(y, q)));
+        metrics.put("ece", finite(y.length == 0 ? Double.NaN : BinaryMetrics.expectedCalibrationError(y, p, ECE_BINS)));
+        FoldImages testImages = new FoldImages(scoredFiles, y);
+        FoldImages trainImages = images(manifest, Split.TRAIN, Split.VAL);
+        for (FoldBaseline b : baselines) {
+            metrics.put(b.name() + "_auc", baselineAuc(b, trainImages, testImages, fold.index(), l));
+        }
+        return new FoldResult(fold.index(), fold.generator(), fold.sizes(), seconds, resumed, y.length, failed,
+                metrics);
+    }
+
+    /**
+     * Calibrated p_fake of each image: the one place this class calls the detector (to become a single batched
+     * call once the detector takes a list of images).
+     */
+    static double[] pFake(Detector detector, List<BufferedImage> images) {
+        double[] out = new double[images.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = detector.predict(images.get(i)).pFake();
+        }
+        return out;
+    }
+
+    private static Double baselineAuc(FoldBaseline b, FoldImages train, FoldImages test, int fold, Listener l) {
+        try {
+            double[] s = b.scores(train, test);
+            double a = BinaryMetrics.rocAuc(test.labels(), s);
+            return finite(b.directionFree() && !Double.isNaN(a) ? Math.max(a, 1 - a) : a);
+        } catch (ImageLoadException | RuntimeException e) {
+            l.message("fold " + fold + ": baseline " + b.name() + " failed: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static FoldImages images(Manifest manifest, Split... splits) {
+        List<Path> files = new ArrayList<>();
+        List<Boolean> fake = new ArrayList<>();
+        for (Split s : splits) {
+            for (ManifestEntry e : manifest.usable(s)) {
+                files.add(manifest.resolve(e));
+                fake.add(e.label() == Label.FAKE);
+            }
+        }
+        boolean[] y = new boolean[fake.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = fake.get(i);
+        }
+        return new FoldImages(files, y);
+    }
+
+    /** NaN (e.g. a test split with one class) is stored as null, which JSON can hold. */
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    Summary summarise(String protocol, Folds.By by, List<FoldResult> results) {
+        Map<String, List<Double>> values = new LinkedHashMap<>();
+        for (FoldResult r : results) {
+            r.metrics().forEach((k, v) -> values.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+            values.computeIfAbsent("train_seconds", x -> new ArrayList<>()).add(r.trainSeconds());
+        }
+        Map<String, Double> mean = new LinkedHashMap<>();
+        Map<String, Double> std = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            double[] x = v.stream().filter(d -> d != null && Double.isFinite(d)).mapToDouble(Double::doubleValue)
+                    .toArray();
+            mean.put(k, finite(mean(x)));
+            std.put(k, finite(sampleStd(x)));
+        });
+        double total = results.stream().mapToDouble(FoldResult::trainSeconds).sum();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cfg = Json.MAPPER.convertValue(config.withWorkers(0), Map.class);
+        return new Summary(protocol, by.code(), results.size(), total, mean, std, results, cfg);
+    }
+
+    static double mean(double[] x) {
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+
+    /** Sample standard deviation (n - 1 in the denominator); NaN for fewer than two values. */
+    static double sampleStd(double[] x) {
+        if (x.length < 2) {
+            return Double.NaN;
+        }
+        double m = mean(x);
+        double ss = 0;
+        for (double v : x) {
+            ss += (v - m) * (v - m);
+        }
+        return Math.sqrt(ss / (x.length - 1));
+    }
+}

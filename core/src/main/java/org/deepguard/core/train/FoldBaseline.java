@@ -1,0 +1,72 @@
+package org.deepguard.core.train;
+
+import org.deepguard.core.image.ImageLoadException;
+import org.deepguard.core.metrics.ShortcutFeatures;
+
+/**
+ * A reference classifier scored on every cross-validation fold beside the model, on the same test images. Its ROC
+ * AUC goes into the fold's metrics as {@code <name>_auc}. Adding one is adding an implementation to the list given
+ * to {@link CrossValidation}.
+ */
+public interface FoldBaseline {
+    /** Metric key prefix, e.g. {@code file_size}. */
+    String name();
+
+    /**
+     * Scores of the test images, larger = more likely fake; a learnt baseline fits on {@code train} (the fold's
+     * train and val images) first.
+     */
+    double[] scores(FoldImages train, FoldImages test) throws ImageLoadException;
+
+    /**
+     * True for an untrained cue whose direction is unknown: its AUC is reported as max(a, 1 - a), what a trivial
+     * classifier on the cue reaches either way round.
+     */
+    default boolean directionFree() {
+        return false;
+    }
+
+    /** PNG/JPEG file size in bytes: a dataset whose classes differ in compression leaks the label through it. */
+    FoldBaseline FILE_SIZE = new FoldBaseline() {
+        @Override
+        public String name() {
+            return "file_size";
+        }
+
+        @Override
+        public double[] scores(FoldImages train, FoldImages test) {
+            double[] s = new double[test.size()];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = test.fileBytes(i);
+            }
+            return s;
+        }
+
+        @Override
+        public boolean directionFree() {
+            return true;
+        }
+    };
+
+    /** Variance of the Laplacian (see {@link ShortcutFeatures#laplacianVariance}). */
+    FoldBaseline SHARPNESS = new FoldBaseline() {
+        @Override
+        public String name() {
+            return "sharpness";
+        }
+
+        @Override
+        public double[] scores(FoldImages train, FoldImages test) throws ImageLoadException {
+            double[] s = new double[test.size()];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = ShortcutFeatures.laplacianVariance(test.image(i));
+            }
+            return s;
+        }
+
+        @Override
+        public boolean directionFree() {
+            return true;
+        }
+    };
+}
