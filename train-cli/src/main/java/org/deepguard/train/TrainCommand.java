@@ -5,6 +5,7 @@ import org.deepguard.cli.Cli;
 import org.deepguard.cli.CliException;
 import org.deepguard.cli.ExitCode;
 import org.deepguard.cli.Progress;
+import org.deepguard.core.data.Folds;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Backbone;
@@ -16,6 +17,7 @@ import org.deepguard.core.preprocess.ResizePolicy;
 import org.deepguard.core.report.ChartFiles;
 import org.deepguard.core.report.Plots;
 import org.deepguard.core.train.AugmentationConfig;
+import org.deepguard.core.train.CrossValidation;
 import org.deepguard.core.train.Trainer;
 import org.deepguard.core.train.TrainingConfig;
 import org.deepguard.core.train.TrainingMonitor;
@@ -29,6 +31,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 @Command(name = "train",
@@ -39,10 +44,18 @@ import java.util.Map;
                 "        --backbone resnet50_lite --epochs 10",
                 "  train --manifest m.csv -o models/v1 --resume   # continue a killed run",
                 "  train --manifest m.csv -o models/p --image-size 64 --patches 3 --ensemble 3",
+                "  train --manifest m.csv -o cv/default --cv 5    # grouped 5-fold CV",
+                "  train --manifest m.csv -o cv/logo --cv-by generator --json",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
-                "(one JSON object per epoch) and curves-*.png."})
+                "(one JSON object per epoch) and curves-*.png.",
+                "",
+                "--cv K: K models, one per fold, in OUT/fold-i (manifest.csv, bundle,",
+                "result.json), and OUT/cv.json: ROC AUC, AUC after JPEG q75, ECE and",
+                "the file-size and sharpness baselines per fold, with mean and sample",
+                "std. Groups (the manifest's group column) never straddle folds. A",
+                "rerun skips finished folds and resumes an interrupted training."})
 public class TrainCommand extends BaseCommand {
     @Option(names = "--manifest", required = true, paramLabel = "CSV", description = "Dataset manifest (from `dataset scan`).")
     Path manifest;
@@ -163,21 +176,27 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--resume", description = "Continue from the checkpoints in the output directory.")
     boolean resume;
 
+    @Option(names = "--cv", paramLabel = "K",
+            description = "Grouped, stratified K-fold cross-validation instead of one model: train and score one "
+                    + "model per fold under OUT/fold-i, summary in OUT/cv.json; a rerun resumes.")
+    Integer cvFolds;
+
+    @Option(names = "--cv-by", defaultValue = "group", paramLabel = "RULE",
+            description = "group (stratified group K-fold) or generator (leave-one-generator-out, one fold per "
+                    + "value of the manifest's generator column; implies --cv) (default: ${DEFAULT-VALUE}).")
+    String cvBy;
+
+    @Option(names = "--json", description = "With --cv: JSON lines, one per fold and a summary line.")
+    boolean json;
+
     @Override
     protected int run() throws Exception {
         Manifest m = Manifest.read(manifest);
-        if (backboneWeightsFile != null) {
-            backboneWeights = BackboneWeights.IMAGENET;
+        TrainingConfig config = trainingConfig();
+        Folds.By by = parseCvBy();
+        if (cvFolds != null || by == Folds.By.GENERATOR) {
+            return crossValidate(m, config, by);
         }
-        Backbone backbone = resolveBackbone();
-        NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
-                .withCnnChannels(cnnChannels).withHighPass(!noHighPass);
-        TrainingConfig config = new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
-                warmupEpochs, weightDecay, patience,
-                new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
-                freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
-                workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
-                patchVoting(), ensemble, spectral);
         if (!resume && Files.exists(output.resolve(Trainer.CHECKPOINTS))) {
             throw new CliException(ExitCode.USAGE, output + ": holds checkpoints of an earlier run; pass --resume to "
                     + "continue it, or choose another output directory");
@@ -216,6 +235,22 @@ public class TrainCommand extends BaseCommand {
         }
     }
 
+    /** The training configuration the options describe (shared by one training and each cross-validation fold). */
+    private TrainingConfig trainingConfig() {
+        if (backboneWeightsFile != null) {
+            backboneWeights = BackboneWeights.IMAGENET;
+        }
+        Backbone backbone = resolveBackbone();
+        NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
+                .withCnnChannels(cnnChannels).withHighPass(!noHighPass);
+        return new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
+                warmupEpochs, weightDecay, patience,
+                new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
+                freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
+                workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
+                patchVoting(), ensemble, spectral);
+    }
+
     private Backbone resolveBackbone() {
         if (!backboneChoice.equalsIgnoreCase("auto")) {
             try {
@@ -234,6 +269,107 @@ public class TrainCommand extends BaseCommand {
         return Backbone.NONE;
     }
 
+    private Folds.By parseCvBy() {
+        try {
+            return Folds.By.parse(cvBy);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--cv-by: " + e.getMessage());
+        }
+    }
+
+    /** --cv: one model per fold under OUT/fold-i, a table (or JSON lines) and OUT/cv.json. */
+    private int crossValidate(Manifest m, TrainingConfig config, Folds.By by) throws Exception {
+        if (by == Folds.By.GROUP && (cvFolds == null || cvFolds < 2)) {
+            throw new CliException(ExitCode.USAGE, "--cv needs at least 2 folds, got " + cvFolds);
+        }
+        if (resume) {
+            info("note: --cv always resumes (finished folds are skipped); --resume is not needed");
+        }
+        List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
+        info(Folds.describe(by, folds.size()));
+        CrossValidation cv = new CrossValidation(config, backboneWeightsFile, CrossValidation.shortcutBaselines());
+        List<String> header = new ArrayList<>();
+        CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
+            private Progress bar;
+
+            @Override
+            public TrainingMonitor training(int fold, int count, Path dir) throws IOException {
+                boolean fresh = !Files.exists(dir.resolve(Trainer.CHECKPOINTS));
+                info(String.format("fold %d/%d: training into %s%s", fold + 1, count, dir, fresh ? "" : " (resuming)"));
+                return new ConsoleMonitor(dir, fresh, String.format("fold %d/%d ", fold + 1, count));
+            }
+
+            @Override
+            public java.util.function.IntConsumer scoring(int fold, int images) {
+                bar = progress(String.format("fold %d/%d scoring", fold + 1, folds.size()), images);
+                return n -> bar.stepBy(n);
+            }
+
+            @Override
+            public void scoringDone(int fold) {
+                if (bar != null) {
+                    bar.close();
+                    bar = null;
+                }
+            }
+
+            @Override
+            public void foldDone(CrossValidation.FoldResult r, boolean reused) {
+                if (reused) {
+                    info("fold " + (r.fold() + 1) + "/" + folds.size() + ": already done, result read from "
+                            + CrossValidation.foldDir(output, r.fold()).resolve(CrossValidation.RESULT));
+                }
+                if (json) {
+                    out().println(Json.line(r));
+                } else {
+                    if (header.isEmpty()) {
+                        header.addAll(r.metrics().keySet());
+                        out().println(row("fold", "test r/f", header, "train_s"));
+                    }
+                    List<String> cells = new ArrayList<>();
+                    header.forEach(k -> cells.add(cell(r.metrics().get(k))));
+                    out().println(row(r.fold() + (r.generator().isEmpty() ? "" : " " + r.generator()),
+                            r.sizes().get("test_real") + "/" + r.sizes().get("test_fake"), cells,
+                            String.format("%.0f", r.trainSeconds())));
+                }
+                out().flush();
+            }
+
+            @Override
+            public void message(String message) {
+                info(message);
+            }
+        });
+        if (json) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("summary", true);
+            line.put("by", summary.by());
+            line.put("folds", summary.folds());
+            line.put("mean", summary.mean());
+            line.put("std", summary.std());
+            line.put("train_seconds_total", summary.trainSecondsTotal());
+            line.put("protocol", summary.protocol());
+            out().println(Json.line(line));
+        } else {
+            List<String> cells = new ArrayList<>();
+            header.forEach(k -> cells.add(cell(summary.mean().get(k)) + " +- " + cell(summary.std().get(k))));
+            out().println(row("mean +- std", "", cells, cell(summary.mean().get("train_seconds"))));
+            out().println("cross-validation summary written to " + output.resolve(CrossValidation.SUMMARY));
+        }
+        out().flush();
+        return ExitCode.OK;
+    }
+
+    private static String row(String fold, String sizes, List<String> cells, String last) {
+        StringBuilder b = new StringBuilder(String.format("%-14s %-9s", fold, sizes));
+        cells.forEach(c -> b.append(String.format(" %-16s", c)));
+        return b.append(' ').append(last).toString().stripTrailing();
+    }
+
+    private static String cell(Double v) {
+        return v == null ? "n/a" : String.format("%.3f", v);
+    }
+
     private static String fmt(Double d) {
         return d == null ? "n/a" : String.format("%.4f", d);
     }
@@ -242,14 +378,27 @@ public class TrainCommand extends BaseCommand {
     private final class ConsoleMonitor implements TrainingMonitor, AutoCloseable {
         private final BufferedWriter log;
         private final Path dir;
+        private final boolean ownsLog;
+        private final String prefix;
         private final java.util.List<Map<String, Object>> history = new java.util.ArrayList<>();
         private Progress bar;
         private int batches;
         private int epochs;
 
         ConsoleMonitor(BufferedWriter log, Path dir) throws IOException {
+            this(log, dir, false, "");
+        }
+
+        /** One cross-validation fold: opens (fresh: restarts) the fold's own train log and closes it at the end. */
+        ConsoleMonitor(Path dir, boolean fresh, String prefix) throws IOException {
+            this(openLog(dir, fresh), dir, true, prefix);
+        }
+
+        private ConsoleMonitor(BufferedWriter log, Path dir, boolean ownsLog, String prefix) throws IOException {
             this.log = log;
             this.dir = dir;
+            this.ownsLog = ownsLog;
+            this.prefix = prefix;
             Path existing = dir.resolve("train-log.jsonl");
             if (Files.exists(existing)) { // a resumed run draws its curves from the first epoch
                 for (String line : Files.readAllLines(existing)) {
@@ -270,7 +419,7 @@ public class TrainCommand extends BaseCommand {
         @Override
         public void onBatch(int epoch, int batch, int images, double loss) {
             if (bar == null) {
-                bar = progress(String.format("epoch %d/%d", epoch + 1, epochs), batches);
+                bar = progress(String.format("%sepoch %d/%d", prefix, epoch + 1, epochs), batches);
             }
             bar.message(String.format(" loss %.4f", loss));
             bar.step();
@@ -326,11 +475,24 @@ public class TrainCommand extends BaseCommand {
         }
 
         @Override
-        public void close() {
+        public void close() throws IOException {
             if (bar != null) {
                 bar.close();
             }
+            if (ownsLog) {
+                log.close();
+            }
         }
+    }
+
+    private static BufferedWriter openLog(Path dir, boolean fresh) throws IOException {
+        Files.createDirectories(dir);
+        Path log = dir.resolve("train-log.jsonl");
+        if (fresh) {
+            Files.deleteIfExists(log);
+        }
+        return Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 
     public static void main(String[] args) {

@@ -16,6 +16,7 @@ import org.deepguard.core.metrics.Perturbation;
 import org.deepguard.core.model.BundleException;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.model.Prediction;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -144,12 +145,14 @@ public final class CrossValidation {
             bundle = ModelBundle.load(dir);
             resumed = true;
         } else {
-            resumed = Files.exists(dir.resolve(Trainer.CHECKPOINTS).resolve(Trainer.LAST));
+            resumed = Files.exists(dir.resolve(Trainer.CHECKPOINTS)) || Files.exists(dir.resolve("members"));
             TrainingMonitor monitor = l.training(fold.index(), folds, dir);
             long t0 = System.nanoTime();
             try {
+                // Always resume: the Trainer starts afresh where no checkpoint exists, and refuses a checkpoint
+                // written with another configuration.
                 bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
-                        .train(manifest, manifestFile, dir, resumed);
+                        .train(manifest, manifestFile, dir, true);
             } finally {
                 if (monitor instanceof AutoCloseable c) {
                     try {
@@ -166,14 +169,20 @@ public final class CrossValidation {
         return score(fold, manifest, bundle, seconds, resumed, l);
     }
 
-    /** A finished bundle of this very configuration (model.json is written last, after the final checkpoint). */
-    private boolean finished(Path dir) throws IOException {
-        Path state = dir.resolve(Trainer.CHECKPOINTS).resolve(Trainer.STATE_FILE);
-        if (!Files.exists(dir.resolve(ModelBundle.METADATA_FILE)) || !Files.exists(state)) {
+    /**
+     * A finished bundle of this very configuration: model.json is written last, and its provenance holds the
+     * training configuration (compared without the worker count, which does not change the model).
+     */
+    private boolean finished(Path dir) throws BundleException {
+        if (!Files.exists(dir.resolve(ModelBundle.METADATA_FILE))) {
             return false;
         }
-        Trainer.State s = Json.MAPPER.readValue(state.toFile(), Trainer.State.class);
-        return Json.line(config.withWorkers(0)).equals(s.configJson);
+        Map<String, Object> stored = new LinkedHashMap<>(ModelBundle.readMetadata(dir).provenance.trainingConfig);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> mine = Json.MAPPER.convertValue(config, Map.class);
+        stored.remove("workers");
+        mine.remove("workers");
+        return Json.line(stored).equals(Json.line(mine));
     }
 
     private FoldResult score(Folds.Fold fold, Manifest manifest, ModelBundle bundle, double seconds, boolean resumed,
@@ -233,15 +242,11 @@ public final class CrossValidation {
     }
 
     /**
-     * Calibrated p_fake of each image: the one place this class calls the detector (to become a single batched
-     * call once the detector takes a list of images).
+     * Calibrated p_fake of each image, with the bundle's own preprocessing, patch voting and ensemble: the one place
+     * this class calls the detector.
      */
     static double[] pFake(Detector detector, List<BufferedImage> images) {
-        double[] out = new double[images.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = detector.predict(images.get(i)).pFake();
-        }
-        return out;
+        return detector.predictImages(images).stream().mapToDouble(Prediction::pFake).toArray();
     }
 
     private static Double baselineAuc(FoldBaseline b, FoldImages train, FoldImages test, int fold, Listener l) {

@@ -1,0 +1,132 @@
+package org.deepguard.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.deepguard.cli.Cli;
+import org.deepguard.cli.ExitCode;
+import org.deepguard.core.data.DatasetScanner;
+import org.deepguard.core.data.Manifest;
+import org.deepguard.core.data.ManifestEntry;
+import org.deepguard.core.data.Split;
+import org.deepguard.core.io.Json;
+import org.deepguard.core.testing.TestImages;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CrossValidationCommandTest {
+    @TempDir
+    static Path dir;
+    static Path manifest;
+
+    @BeforeAll
+    static void data() throws Exception {
+        TestImages.sampleDataset(dir.resolve("data"), 12, 32);
+        manifest = dir.resolve("manifest.csv");
+        DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults().withThreads(1), n -> {})
+                .write(manifest);
+    }
+
+    private static int train(StringWriter out, StringWriter err, String... extra) {
+        List<String> a = new ArrayList<>(List.of("--manifest", manifest.toString(), "--image-size", "32",
+                "--backbone", "none", "--cnn-channels", "4,8", "--batch-size", "8", "--epochs", "2", "--patience", "0",
+                "--workers", "1"));
+        a.addAll(List.of(extra));
+        if (!a.contains("-v")) {
+            a.add("-q");
+        }
+        return Cli.execute(new TrainCommand(), a.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+    }
+
+    @Test
+    void twoFoldCrossValidationWritesEveryFoldAndASummaryAndARerunSkipsThem() throws Exception {
+        Path out = dir.resolve("cv");
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, train(o, e, "-o", out.toString(), "--cv", "2"), e.toString());
+
+        JsonNode cv = Json.MAPPER.readTree(out.resolve("cv.json").toFile());
+        assertEquals(2, cv.get("folds").asInt());
+        assertEquals("group", cv.get("by").asText());
+        assertEquals(2, cv.get("fold_results").size());
+        for (String metric : List.of("auc", "auc_jpeg75", "ece", "file_size_auc", "sharpness_auc")) {
+            assertTrue(Double.isFinite(cv.get("mean").get(metric).asDouble(Double.NaN)), metric + ": " + cv);
+            assertTrue(Double.isFinite(cv.get("std").get(metric).asDouble(Double.NaN)), metric + ": " + cv);
+        }
+        Set<String> tested = new HashSet<>();
+        int total = 0;
+        for (int f = 0; f < 2; f++) {
+            Path fold = out.resolve("fold-" + f);
+            assertTrue(Files.exists(fold.resolve("model.json")));
+            assertTrue(Files.exists(fold.resolve("result.json")));
+            JsonNode r = cv.get("fold_results").get(f);
+            double auc = r.get("metrics").get("auc").asDouble();
+            assertTrue(auc >= 0 && auc <= 1);
+            assertTrue(r.get("metrics").get("file_size_auc").asDouble() >= 0.5, "best direction");
+            Manifest m = Manifest.read(fold.resolve("manifest.csv"));
+            List<ManifestEntry> test = m.usable(Split.TEST);
+            assertEquals(test.size(), r.get("test_images").asInt());
+            test.forEach(x -> tested.add(x.path()));
+            total += test.size();
+            assertFalse(m.usable(Split.TRAIN).isEmpty());
+            assertFalse(m.usable(Split.VAL).isEmpty());
+        }
+        assertEquals(24, total, "every image is tested once");
+        assertEquals(24, tested.size());
+        String table = o.toString();
+        assertTrue(table.contains("auc_jpeg75") && table.contains("mean +- std"), table);
+
+        // a second run finds both results and trains nothing
+        Files.delete(out.resolve("cv.json"));
+        long modelTime = Files.getLastModifiedTime(out.resolve("fold-0/model.json")).toMillis();
+        StringWriter o2 = new StringWriter();
+        StringWriter e2 = new StringWriter();
+        assertEquals(ExitCode.OK, train(o2, e2, "-o", out.toString(), "--cv", "2", "--json"), e2.toString());
+        List<String> lines = o2.toString().lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(3, lines.size(), o2.toString());
+        assertEquals(0, Json.MAPPER.readTree(lines.get(0)).get("fold").asInt());
+        JsonNode summary = Json.MAPPER.readTree(lines.get(2));
+        assertTrue(summary.get("summary").asBoolean());
+        assertEquals(cv.get("mean").get("auc").asDouble(), summary.get("mean").get("auc").asDouble(), 1e-12);
+        assertTrue(Files.exists(out.resolve("cv.json")));
+        assertEquals(modelTime, Files.getLastModifiedTime(out.resolve("fold-0/model.json")).toMillis());
+        assertFalse(Files.exists(out.resolve("fold-2")));
+    }
+
+    @Test
+    void aFinishedModelWithoutAResultIsScoredNotRetrained() throws Exception {
+        Path out = dir.resolve("cv-resume");
+        assertEquals(ExitCode.OK, train(new StringWriter(), new StringWriter(), "-o", out.toString(), "--cv", "2"));
+        Files.delete(out.resolve("fold-1/result.json"));
+        String log = Files.readString(out.resolve("fold-1/train-log.jsonl"));
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, train(new StringWriter(), e, "-o", out.toString(), "--cv", "2", "-v"), e.toString());
+        assertTrue(e.toString().contains("model already trained"), e.toString());
+        assertEquals(log, Files.readString(out.resolve("fold-1/train-log.jsonl")), "no epoch was added");
+        assertTrue(Files.exists(out.resolve("fold-1/result.json")));
+    }
+
+    @Test
+    void badFoldRequestsAreErrors() {
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.USAGE, train(new StringWriter(), e, "-o", dir.resolve("x").toString(), "--cv", "1"));
+        assertEquals(ExitCode.USAGE, train(new StringWriter(), e, "-o", dir.resolve("x").toString(), "--cv", "2",
+                "--cv-by", "person"));
+        StringWriter e2 = new StringWriter();
+        assertEquals(ExitCode.INPUT, train(new StringWriter(), e2, "-o", dir.resolve("x").toString(), "--cv-by",
+                "generator"));
+        assertTrue(e2.toString().contains("generator"), e2.toString());
+    }
+}
