@@ -37,8 +37,8 @@ import java.util.List;
                 "  dataset scan ~/real_vs_fake/real-vs-fake -o m.csv --listing ~/real_vs_fake/train.csv "
                         + "--listing ~/real_vs_fake/valid.csv --listing ~/real_vs_fake/test.csv --one-means real",
                 "  dataset scan ~/CNNDetection -o m.csv --ratios 0.8,0.1,0.1 --seed 7 --drop-near-duplicates",
-                "  dataset scan ../shared/data/dev -o dev.csv --group-by prefix   # x_074, x_075: one group",
-                "  dataset scan ~/frames -o m.csv --group-by folder   # real/video17/*.png: one group",
+                "  dataset scan dev -o dev.csv --group-by prefix  # x_074.png, x_075.png: 1 group",
+                "  dataset scan ~/frames -o m.csv --group-by folder  # real/v17/*.png: 1 group",
                 "", DatasetCommand.EXIT_CODES})
 public class ScanCommand extends BaseCommand {
     @CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Folder of labelled images.")

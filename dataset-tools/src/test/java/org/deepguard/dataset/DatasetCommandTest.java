@@ -46,6 +46,29 @@ class DatasetCommandTest {
     }
 
     @Test
+    void scanGroupByPrefixKeepsEachSourceInOneSplit() throws Exception {
+        Path data = tmp.resolve("prefix");
+        for (int src = 0; src < 6; src++) {
+            for (int i = 0; i < 3; i++) {
+                String label = src % 2 == 0 ? "real" : "fake";
+                TestImages.png(data.resolve(label + "/src" + src + "_00" + i + ".png"),
+                        TestImages.texture(32, 100 * src + i));
+            }
+        }
+        Path manifest = tmp.resolve("prefix.csv");
+        assertEquals(0, run("scan", data.toString(), "-o", manifest.toString(), "--group-by", "prefix", "-q"),
+                lastErr);
+        Map<String, java.util.Set<Split>> splits = new TreeMap<>();
+        for (ManifestEntry e : Manifest.read(manifest).entries()) {
+            splits.computeIfAbsent(e.group(), k -> new java.util.HashSet<>()).add(e.split());
+        }
+        assertEquals(java.util.Set.of("src0", "src1", "src2", "src3", "src4", "src5"), splits.keySet());
+        assertTrue(splits.values().stream().allMatch(s -> s.size() == 1), splits.toString());
+        assertEquals(ExitCode.USAGE, run("scan", data.toString(), "-o", manifest.toString(), "--group-by", "name"));
+        assertTrue(lastErr.contains("--group-by"), lastErr);
+    }
+
+    @Test
     void demoSampleThenScanGivesThreeSplitsWithPathsRelativeToTheManifest() throws Exception {
         Path data = tmp.resolve("demo/data");
         assertEquals(0, run("sample", data.toString(), "--per-class", "12", "--size", "32"));

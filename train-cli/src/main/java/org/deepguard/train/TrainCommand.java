@@ -285,6 +285,9 @@ public class TrainCommand extends BaseCommand {
         if (resume) {
             info("note: --cv always resumes (finished folds are skipped); --resume is not needed");
         }
+        if (by == Folds.By.GENERATOR && cvFolds != null) {
+            info("note: --cv-by generator makes one fold per generator; --cv " + cvFolds + " is ignored");
+        }
         List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
         info(Folds.describe(by, folds.size()));
         CrossValidation cv = new CrossValidation(config, backboneWeightsFile, CrossValidation.shortcutBaselines());
@@ -295,13 +298,14 @@ public class TrainCommand extends BaseCommand {
             @Override
             public TrainingMonitor training(int fold, int count, Path dir) throws IOException {
                 boolean fresh = !Files.exists(dir.resolve(Trainer.CHECKPOINTS));
-                info(String.format("fold %d/%d: training into %s%s", fold + 1, count, dir, fresh ? "" : " (resuming)"));
-                return new ConsoleMonitor(dir, fresh, String.format("fold %d/%d ", fold + 1, count));
+                info(String.format("fold-%d (%d of %d): training into %s%s", fold, fold + 1, count, dir,
+                        fresh ? "" : " (resuming)"));
+                return new ConsoleMonitor(dir, fresh, "fold-" + fold + " ");
             }
 
             @Override
             public java.util.function.IntConsumer scoring(int fold, int images) {
-                bar = progress(String.format("fold %d/%d scoring", fold + 1, folds.size()), images);
+                bar = progress("fold-" + fold + " scoring", images);
                 return n -> bar.stepBy(n);
             }
 
@@ -316,7 +320,7 @@ public class TrainCommand extends BaseCommand {
             @Override
             public void foldDone(CrossValidation.FoldResult r, boolean reused) {
                 if (reused) {
-                    info("fold " + (r.fold() + 1) + "/" + folds.size() + ": already done, result read from "
+                    info("fold-" + r.fold() + ": already done, result read from "
                             + CrossValidation.foldDir(output, r.fold()).resolve(CrossValidation.RESULT));
                 }
                 if (json) {
@@ -353,7 +357,8 @@ public class TrainCommand extends BaseCommand {
         } else {
             List<String> cells = new ArrayList<>();
             header.forEach(k -> cells.add(cell(summary.mean().get(k)) + " +- " + cell(summary.std().get(k))));
-            out().println(row("mean +- std", "", cells, cell(summary.mean().get("train_seconds"))));
+            Double seconds = summary.mean().get("train_seconds");
+            out().println(row("mean +- std", "", cells, seconds == null ? "n/a" : String.format("%.0f", seconds)));
             out().println("cross-validation summary written to " + output.resolve(CrossValidation.SUMMARY));
         }
         out().flush();

@@ -103,6 +103,12 @@ class CrossValidationCommandTest {
         assertTrue(Files.exists(out.resolve("cv.json")));
         assertEquals(modelTime, Files.getLastModifiedTime(out.resolve("fold-0/model.json")).toMillis());
         assertFalse(Files.exists(out.resolve("fold-2")));
+
+        // other options into the same folder: refused, not mixed with the earlier results
+        StringWriter e3 = new StringWriter();
+        assertEquals(ExitCode.INPUT, train(new StringWriter(), e3, "-o", out.toString(), "--cv", "2", "--lr", "0.01"));
+        assertTrue(e3.toString().contains("another configuration"), e3.toString());
+        assertEquals(ExitCode.INPUT, train(new StringWriter(), new StringWriter(), "-o", out.toString(), "--cv", "3"));
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.deepguard.core.metrics.Perturbation;
 import org.deepguard.core.model.BundleException;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.model.ModelMetadata;
 import org.deepguard.core.model.Prediction;
 
 import java.awt.image.BufferedImage;
@@ -114,6 +115,7 @@ public final class CrossValidation {
         List<FoldResult> results = new ArrayList<>();
         for (Folds.Fold fold : folds) {
             Path dir = foldDir(outDir, fold.index());
+            boolean trained = prepareFold(fold, dir);
             Path resultFile = dir.resolve(RESULT);
             if (Files.exists(resultFile)) {
                 FoldResult r = Json.MAPPER.readValue(resultFile.toFile(), FoldResult.class);
@@ -121,7 +123,7 @@ public final class CrossValidation {
                 l.foldDone(r, true);
                 continue;
             }
-            FoldResult r = runFold(fold, folds.size(), dir, l);
+            FoldResult r = runFold(fold, folds.size(), dir, trained, l);
             AtomicFiles.writeString(resultFile, Json.pretty(r));
             results.add(r);
             l.foldDone(r, false);
@@ -131,17 +133,40 @@ public final class CrossValidation {
         return s;
     }
 
-    private FoldResult runFold(Folds.Fold fold, int folds, Path dir, Listener l)
-            throws IOException, BundleException, ManifestException {
+    /**
+     * Writes the fold's manifest, refusing a folder whose finished model came from another configuration or another
+     * fold manifest (other data, K or rule): its results would otherwise be reused as if they were this run's.
+     *
+     * @return whether the folder already holds this fold's finished model
+     */
+    private boolean prepareFold(Folds.Fold fold, Path dir) throws IOException, BundleException {
         Files.createDirectories(dir);
+        Path fresh = dir.resolve(".manifest.csv.new");
+        fold.manifest().write(fresh);
+        String sha = Manifest.fileHash(fresh);
+        if (Files.exists(dir.resolve(ModelBundle.METADATA_FILE))) {
+            ModelMetadata meta = ModelBundle.readMetadata(dir);
+            if (!sameConfig(meta) || !sha.equals(meta.provenance.manifestSha256)) {
+                Files.delete(fresh);
+                throw new IllegalArgumentException(dir + ": holds a model trained with another configuration or "
+                        + "other folds (data, K or --cv-by); choose another output directory");
+            }
+            AtomicFiles.moveIntoPlace(fresh, dir.resolve(MANIFEST));
+            return true;
+        }
+        AtomicFiles.moveIntoPlace(fresh, dir.resolve(MANIFEST));
+        return false;
+    }
+
+    private FoldResult runFold(Folds.Fold fold, int folds, Path dir, boolean trained, Listener l)
+            throws IOException, BundleException, ManifestException {
         Path manifestFile = dir.resolve(MANIFEST);
-        fold.manifest().write(manifestFile);
         Manifest manifest = Manifest.read(manifestFile); // paths re-anchored to the fold's folder, as train reads it
         ModelBundle bundle;
         double seconds = 0;
         boolean resumed = false;
-        if (finished(dir)) {
-            l.message("fold " + fold.index() + ": model already trained, scoring it");
+        if (trained) {
+            l.message("fold-" + fold.index() + ": model already trained, scoring it");
             bundle = ModelBundle.load(dir);
             resumed = true;
         } else {
@@ -169,15 +194,9 @@ public final class CrossValidation {
         return score(fold, manifest, bundle, seconds, resumed, l);
     }
 
-    /**
-     * A finished bundle of this very configuration: model.json is written last, and its provenance holds the
-     * training configuration (compared without the worker count, which does not change the model).
-     */
-    private boolean finished(Path dir) throws BundleException {
-        if (!Files.exists(dir.resolve(ModelBundle.METADATA_FILE))) {
-            return false;
-        }
-        Map<String, Object> stored = new LinkedHashMap<>(ModelBundle.readMetadata(dir).provenance.trainingConfig);
+    /** The model's stored training configuration is this one (the worker count aside: it does not change it). */
+    private boolean sameConfig(ModelMetadata meta) {
+        Map<String, Object> stored = new LinkedHashMap<>(meta.provenance.trainingConfig);
         @SuppressWarnings("unchecked")
         Map<String, Object> mine = Json.MAPPER.convertValue(config, Map.class);
         stored.remove("workers");
@@ -210,7 +229,7 @@ public final class CrossValidation {
                     labels.add(e.label() == Label.FAKE);
                 } catch (ImageLoadException | RuntimeException ex) {
                     failed++;
-                    l.message("fold " + fold.index() + ": " + file + ": skipped (" + ex.getMessage() + ")");
+                    l.message("fold-" + fold.index() + ": " + file + ": skipped (" + ex.getMessage() + ")");
                 }
                 progress.accept(1);
             }
@@ -255,7 +274,7 @@ public final class CrossValidation {
             double a = BinaryMetrics.rocAuc(test.labels(), s);
             return finite(b.directionFree() && !Double.isNaN(a) ? Math.max(a, 1 - a) : a);
         } catch (ImageLoadException | RuntimeException e) {
-            l.message("fold " + fold + ": baseline " + b.name() + " failed: " + e.getMessage());
+            l.message("fold-" + fold + ": baseline " + b.name() + " failed: " + e.getMessage());
             return null;
         }
     }
