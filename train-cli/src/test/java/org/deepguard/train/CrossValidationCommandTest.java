@@ -122,6 +122,52 @@ class CrossValidationCommandTest {
         assertTrue(e.toString().contains("model already trained"), e.toString());
         assertEquals(log, Files.readString(out.resolve("fold-1/train-log.jsonl")), "no epoch was added");
         assertTrue(Files.exists(out.resolve("fold-1/result.json")));
+
+        // an interrupted training (checkpoints, no bundle yet) resumes instead of starting over
+        Files.delete(out.resolve("fold-1/result.json"));
+        Files.delete(out.resolve("fold-1/model.json"));
+        StringWriter e2 = new StringWriter();
+        assertEquals(ExitCode.OK, train(new StringWriter(), e2, "-o", out.toString(), "--cv", "2", "-v"),
+                e2.toString());
+        assertTrue(e2.toString().contains("fold-1 (2 of 2): training into") && e2.toString().contains("(resuming)"),
+                e2.toString());
+        assertTrue(e2.toString().contains("resuming after epoch 2"), e2.toString());
+        assertEquals(2, Files.readAllLines(out.resolve("fold-1/train-log.jsonl")).size(), "no epoch trained twice");
+        assertTrue(Files.exists(out.resolve("fold-1/model.json")));
+    }
+
+    @Test
+    void leaveOneGeneratorOutHoldsOutOneGeneratorPerFold() throws Exception {
+        Manifest m = Manifest.read(manifest);
+        List<ManifestEntry> rows = new ArrayList<>();
+        int fakes = 0;
+        for (ManifestEntry e : m.entries()) {
+            rows.add(e.label().isFake() ? e.withExtra("generator", fakes++ % 2 == 0 ? "gan" : "diffusion") : e);
+        }
+        Path logo = dir.resolve("logo.csv");
+        m.withEntries(rows).write(logo);
+        Path out = dir.resolve("cv-logo");
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = Cli.execute(new TrainCommand(), new String[] {"--manifest", logo.toString(), "-o", out.toString(),
+                "--cv-by", "generator", "--image-size", "32", "--backbone", "none", "--cnn-channels", "4,8",
+                "--batch-size", "8", "--epochs", "1", "--patience", "0", "--workers", "1", "-q", "--json"},
+                new PrintWriter(o), new PrintWriter(e));
+        assertEquals(ExitCode.OK, code, e.toString());
+        JsonNode cv = Json.MAPPER.readTree(out.resolve("cv.json").toFile());
+        assertEquals("generator", cv.get("by").asText());
+        assertEquals(2, cv.get("folds").asInt());
+        List<String> held = new ArrayList<>();
+        for (int f = 0; f < 2; f++) {
+            held.add(cv.get("fold_results").get(f).get("generator").asText());
+            Manifest fold = Manifest.read(out.resolve("fold-" + f + "/manifest.csv"));
+            Set<String> testGens = new HashSet<>();
+            fold.usable(Split.TEST).stream().filter(x -> x.label().isFake())
+                    .forEach(x -> testGens.add(x.extra().get("generator")));
+            assertEquals(Set.of(held.get(f)), testGens);
+            assertTrue(fold.usable(Split.TEST).stream().anyMatch(x -> !x.label().isFake()), "reals tested too");
+        }
+        assertEquals(List.of("diffusion", "gan"), held);
     }
 
     @Test
