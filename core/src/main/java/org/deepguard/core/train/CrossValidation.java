@@ -73,8 +73,12 @@ public final class CrossValidation {
     /**
      * One fold's outcome.
      *
+     * @param generator    the held-out generator (leave-one-generator-out), else empty
+     * @param sizes        usable images per split and label (see {@link Folds.Fold#sizes()})
      * @param trainSeconds wall-clock seconds of the training in the run that trained it (0 when the model was
      *                     already finished; only the resumed part when resumed)
+     * @param resumed      true when the fold continued, or only scored, a training of an earlier run
+     * @param failedImages test images that could not be decoded (left out of every metric)
      * @param metrics      auc, auc_jpeg75, ece, then {@code <baseline>_auc}; null where undefined
      */
     public record FoldResult(int fold, String generator, Map<String, Integer> sizes,
