@@ -42,4 +42,15 @@ def cell(key):
 mins = (s["mean"].get("train_seconds") or 0) / 60
 print(f"{sys.argv[2]:<18} {cell('auc'):<16} {cell('auc_jpeg75'):<16} {cell('ece'):<16} {mins:.1f}")
 PY
+  last="$cv/cv.json"
 done <<< "$CONFIGS"
+# The baselines are fitted and scored on the same folds in every run; print them once, from the last run.
+python3 - "$last" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+def cell(key):
+    m, d = s["mean"].get(key), s["std"].get(key)
+    return "n/a" if m is None else f"{m:.3f} +- " + ("n/a" if d is None else f"{d:.3f}")
+for name in ("spectral", "file_size", "sharpness"):
+    print(f"{'baseline:' + name:<18} {cell(name + '_auc'):<16} {cell(name + '_auc_jpeg75'):<16} {'-':<16} 0.0")
+PY

@@ -290,7 +290,7 @@ public class TrainCommand extends BaseCommand {
         }
         List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
         info(Folds.describe(by, folds.size()));
-        CrossValidation cv = new CrossValidation(config, backboneWeightsFile, CrossValidation.shortcutBaselines());
+        CrossValidation cv = new CrossValidation(config, backboneWeightsFile, CrossValidation.standardBaselines());
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
             private Progress bar;

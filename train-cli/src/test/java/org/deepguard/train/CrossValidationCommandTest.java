@@ -61,7 +61,8 @@ class CrossValidationCommandTest {
         assertEquals(2, cv.get("folds").asInt());
         assertEquals("group", cv.get("by").asText());
         assertEquals(2, cv.get("fold_results").size());
-        for (String metric : List.of("auc", "auc_jpeg75", "ece", "file_size_auc", "sharpness_auc")) {
+        for (String metric : List.of("auc", "auc_jpeg75", "ece", "file_size_auc", "sharpness_auc", "spectral_auc",
+                "spectral_auc_jpeg75")) {
             assertTrue(Double.isFinite(cv.get("mean").get(metric).asDouble(Double.NaN)), metric + ": " + cv);
             assertTrue(Double.isFinite(cv.get("std").get(metric).asDouble(Double.NaN)), metric + ": " + cv);
         }

@@ -108,6 +108,11 @@ public final class CrossValidation {
         return List.of(FoldBaseline.FILE_SIZE, FoldBaseline.SHARPNESS);
     }
 
+    /** Shortcut baselines plus the spectral-profile logistic regression (Durall et al. 2020) to beat. */
+    public static List<FoldBaseline> standardBaselines() {
+        return List.of(FoldBaseline.FILE_SIZE, FoldBaseline.SHARPNESS, FoldBaseline.SPECTRAL);
+    }
+
     public static Path foldDir(Path outDir, int fold) {
         return outDir.resolve("fold-" + fold);
     }
@@ -257,8 +262,12 @@ public final class CrossValidation {
         metrics.put("ece", finite(y.length == 0 ? Double.NaN : BinaryMetrics.expectedCalibrationError(y, p, ECE_BINS)));
         FoldImages testImages = new FoldImages(scoredFiles, y);
         FoldImages trainImages = images(manifest, Split.TRAIN, Split.VAL);
+        FoldImages testJpeg = testImages.transformed((img, file) -> JPEG75.apply(img, file.toString().hashCode()));
         for (FoldBaseline b : baselines) {
             metrics.put(b.name() + "_auc", baselineAuc(b, trainImages, testImages, fold.index(), l));
+            if (!b.directionFree()) { // a learnt baseline is a detector too: measure its robustness alike
+                metrics.put(b.name() + "_auc_jpeg75", baselineAuc(b, trainImages, testJpeg, fold.index(), l));
+            }
         }
         return new FoldResult(fold.index(), fold.generator(), fold.sizes(), seconds, resumed, y.length, failed,
                 metrics);

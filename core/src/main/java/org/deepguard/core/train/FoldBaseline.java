@@ -2,6 +2,9 @@ package org.deepguard.core.train;
 
 import org.deepguard.core.image.ImageLoadException;
 import org.deepguard.core.metrics.ShortcutFeatures;
+import org.deepguard.core.spectral.SpectralClassifier;
+import org.deepguard.core.spectral.SpectrumConfig;
+import org.deepguard.core.spectral.SpectrumFeatures;
 
 /**
  * A reference classifier scored on every cross-validation fold beside the model, on the same test images. Its ROC
@@ -45,6 +48,34 @@ public interface FoldBaseline {
         @Override
         public boolean directionFree() {
             return true;
+        }
+    };
+
+    /**
+     * The spectral baseline: logistic regression on the azimuthally averaged power spectrum (Durall et al. 2020,
+     * {@link SpectralClassifier} with its defaults), fitted on the fold's train and val images. The method the
+     * network has to beat.
+     */
+    FoldBaseline SPECTRAL = new FoldBaseline() {
+        @Override
+        public String name() {
+            return "spectral";
+        }
+
+        @Override
+        public double[] scores(FoldImages train, FoldImages test) throws ImageLoadException {
+            SpectrumConfig cfg = SpectrumConfig.defaults();
+            double[][] x = new double[train.size()][];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = SpectrumFeatures.of(train.image(i), cfg);
+            }
+            SpectralClassifier c = SpectralClassifier.fitFeatures(x, train.labels(), cfg,
+                    SpectralClassifier.DEFAULT_L2);
+            double[] s = new double[test.size()];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = c.logOdds(test.image(i));
+            }
+            return s;
         }
     };
 

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * The images of one side of a cross-validation fold, decoded on demand (never all held at once), for the
@@ -17,13 +18,24 @@ import java.util.List;
 public final class FoldImages {
     private final List<Path> files;
     private final boolean[] isFake;
+    private final BiFunction<BufferedImage, Path, BufferedImage> transform;
 
     public FoldImages(List<Path> files, boolean[] isFake) {
+        this(files, isFake, (img, file) -> img);
+    }
+
+    private FoldImages(List<Path> files, boolean[] isFake, BiFunction<BufferedImage, Path, BufferedImage> transform) {
         if (files.size() != isFake.length) {
             throw new IllegalArgumentException("files and labels differ in length");
         }
         this.files = List.copyOf(files);
         this.isFake = isFake.clone();
+        this.transform = transform;
+    }
+
+    /** The same images as a baseline sees them after {@code transform} (e.g. JPEG re-encoding), given each file. */
+    public FoldImages transformed(BiFunction<BufferedImage, Path, BufferedImage> next) {
+        return new FoldImages(files, isFake, (img, file) -> next.apply(transform.apply(img, file), file));
     }
 
     public int size() {
@@ -53,6 +65,6 @@ public final class FoldImages {
 
     /** The decoded RGB image, with the same safe loader as everywhere else. */
     public BufferedImage image(int i) throws ImageLoadException {
-        return ImageLoader.load(files.get(i)).rgb();
+        return transform.apply(ImageLoader.load(files.get(i)).rgb(), files.get(i));
     }
 }
