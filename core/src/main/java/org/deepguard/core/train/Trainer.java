@@ -317,7 +317,7 @@ public final class Trainer {
             boolean[] y = ev.isFake;
             if (meta.spectral != null) {
                 double[] zSpectral = spectralLogOdds(meta.spectral, ev.items);
-                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y);
+                meta.fusion = ScoreFusion.calibratedMean(ev.logOdds, zSpectral, y);
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));
