@@ -104,6 +104,11 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--no-high-pass", description = "Do not feed SRM high-pass residuals to the CNN branch.")
     boolean noHighPass;
 
+    @Option(names = "--residual-only", negatable = true, defaultValue = "false",
+            description = "The CNN branch sees only the high-pass residuals, not the RGB pixels: it cannot learn "
+                    + "scene content or colour (default: ${DEFAULT-VALUE}).")
+    boolean residualOnly;
+
     @Option(names = "--resize", defaultValue = "center_crop",
             description = "center_crop, native_crop (no resampling), stretch or pad (default: ${DEFAULT-VALUE}).")
     ResizePolicy resize;
@@ -242,7 +247,7 @@ public class TrainCommand extends BaseCommand {
         }
         Backbone backbone = resolveBackbone();
         NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
-                .withCnnChannels(cnnChannels).withHighPass(!noHighPass);
+                .withCnnChannels(cnnChannels).withHighPass(!noHighPass).withResidualOnly(residualOnly && !noHighPass);
         return new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
                 warmupEpochs, weightDecay, patience,
                 new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,

@@ -110,7 +110,7 @@ public final class HybridNetwork {
                 .setInputTypes(InputType.convolutional(config.inputSize(), config.inputSize(), 3)), frozen);
 
         List<String> pooled = new ArrayList<>();
-        pooled.add(addCnnBranch(g, config.cnnChannels(), config.highPass()));
+        pooled.add(addCnnBranch(g, config.cnnChannels(), config.highPass(), config.residualOnly()));
         if (config.backbone().isResNet()) {
             pooled.add(addResNet50(g, config.backbone() == Backbone.RESNET50_LITE));
         }
@@ -192,14 +192,18 @@ public final class HybridNetwork {
         return copied;
     }
 
-    private static String addCnnBranch(GraphBuilder g, int[] channels, boolean highPass) {
+    private static String addCnnBranch(GraphBuilder g, int[] channels, boolean highPass, boolean residualOnly) {
         String in = INPUT;
         if (highPass) {
             // Fixed (frozen) SRM residual filters, 3 kernels x 3 colour channels, concatenated with the RGB input.
             g.addLayer(HIGH_PASS, new FrozenLayer(new ConvolutionLayer.Builder(5, 5).stride(1, 1)
                     .nOut(HighPassFilters.COUNT * 3).hasBias(false).build()), INPUT);
-            g.addVertex("cnn_input", new MergeVertex(), INPUT, HIGH_PASS);
-            in = "cnn_input";
+            if (residualOnly) {
+                in = HIGH_PASS;
+            } else {
+                g.addVertex("cnn_input", new MergeVertex(), INPUT, HIGH_PASS);
+                in = "cnn_input";
+            }
         }
         for (int i = 0; i < channels.length; i++) {
             int b = i + 1;

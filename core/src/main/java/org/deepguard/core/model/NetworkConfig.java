@@ -18,9 +18,17 @@ import java.util.Objects;
  * @param seed             weight-initialisation seed
  * @param highPass         feed the CNN branch fixed SRM high-pass residuals (Fridrich and Kodovsky, 2012) beside the
  *                         RGB input: upsampling traces are high-frequency and these filters expose them directly
+ * @param residualOnly     with {@code highPass}: the CNN branch sees only the residuals, not the RGB pixels, so it
+ *                         cannot learn scene content or colour (what a small training set tempts it to learn)
  */
 public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights backboneWeights, int[] cnnChannels,
-                            int[] headUnits, double[] headDropout, double headL2, long seed, boolean highPass) {
+                            int[] headUnits, double[] headDropout, double headL2, long seed, boolean highPass,
+                            boolean residualOnly) {
+
+    public NetworkConfig(int inputSize, Backbone backbone, BackboneWeights backboneWeights, int[] cnnChannels,
+                         int[] headUnits, double[] headDropout, double headL2, long seed, boolean highPass) {
+        this(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2, seed, highPass, false);
+    }
 
     public NetworkConfig(int inputSize, Backbone backbone, BackboneWeights backboneWeights, int[] cnnChannels,
                          int[] headUnits, double[] headDropout, double headL2, long seed) {
@@ -39,6 +47,9 @@ public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights ba
         if (headUnits == null || headDropout == null || headUnits.length != headDropout.length) {
             throw new IllegalArgumentException("head units and dropouts must pair up");
         }
+        if (residualOnly && !highPass) {
+            throw new IllegalArgumentException("a residual-only CNN branch needs the high-pass filters");
+        }
         cnnChannels = cnnChannels.clone();
         headUnits = headUnits.clone();
         headDropout = headDropout.clone();
@@ -51,27 +62,33 @@ public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights ba
     }
 
     public NetworkConfig withBackbone(Backbone b, BackboneWeights w) {
-        return new NetworkConfig(inputSize, b, w, cnnChannels, headUnits, headDropout, headL2, seed, highPass);
+        return new NetworkConfig(inputSize, b, w, cnnChannels, headUnits, headDropout, headL2, seed, highPass,
+                residualOnly);
     }
 
     public NetworkConfig withCnnChannels(int... channels) {
         return new NetworkConfig(inputSize, backbone, backboneWeights, channels, headUnits, headDropout, headL2, seed,
-                highPass);
+                highPass, residualOnly);
     }
 
     public NetworkConfig withHead(int[] units, double[] dropout) {
         return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, units, dropout, headL2, seed,
-                highPass);
+                highPass, residualOnly);
     }
 
     public NetworkConfig withSeed(long newSeed) {
         return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2,
-                newSeed, highPass);
+                newSeed, highPass, residualOnly);
     }
 
     public NetworkConfig withHighPass(boolean on) {
         return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2, seed,
-                on);
+                on, on && residualOnly);
+    }
+
+    public NetworkConfig withResidualOnly(boolean on) {
+        return new NetworkConfig(inputSize, backbone, backboneWeights, cnnChannels, headUnits, headDropout, headL2, seed,
+                highPass || on, on);
     }
 
     @Override
@@ -79,19 +96,20 @@ public record NetworkConfig(int inputSize, Backbone backbone, BackboneWeights ba
         return o instanceof NetworkConfig c && c.inputSize == inputSize && c.backbone == backbone
                 && c.backboneWeights == backboneWeights && Arrays.equals(c.cnnChannels, cnnChannels)
                 && Arrays.equals(c.headUnits, headUnits) && Arrays.equals(c.headDropout, headDropout)
-                && c.headL2 == headL2 && c.seed == seed && c.highPass == highPass;
+                && c.headL2 == headL2 && c.seed == seed && c.highPass == highPass
+                && c.residualOnly == residualOnly;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(inputSize, backbone, backboneWeights, Arrays.hashCode(cnnChannels),
-                Arrays.hashCode(headUnits), Arrays.hashCode(headDropout), headL2, seed, highPass);
+                Arrays.hashCode(headUnits), Arrays.hashCode(headDropout), headL2, seed, highPass, residualOnly);
     }
 
     @Override
     public String toString() {
         return "NetworkConfig[input=" + inputSize + ", backbone=" + backbone + "/" + backboneWeights + ", cnn="
                 + Arrays.toString(cnnChannels) + ", head=" + Arrays.toString(headUnits) + ", dropout="
-                + Arrays.toString(headDropout) + ", l2=" + headL2 + ", seed=" + seed + ", highPass=" + highPass + "]";
+                + Arrays.toString(headDropout) + ", l2=" + headL2 + ", seed=" + seed + ", highPass=" + highPass + ", residualOnly=" + residualOnly + "]";
     }
 }

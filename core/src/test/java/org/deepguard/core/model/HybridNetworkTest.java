@@ -93,4 +93,20 @@ class HybridNetworkTest {
         assertEquals(before, net.getLayer(HybridNetwork.HIGH_PASS).params());
         assertEquals(HighPassFilters.weights(), before.reshape(9, 3, 5, 5));
     }
+
+    @Test
+    void residualOnlyBranchSeesNoRgbPixels() {
+        NetworkConfig config = NetworkConfig.defaults(32, 1).withBackbone(Backbone.NONE, BackboneWeights.RANDOM)
+                .withCnnChannels(4, 8).withResidualOnly(true);
+        assertTrue(config.highPass());
+        ComputationGraph net = HybridNetwork.build(config);
+        assertEquals(java.util.List.of(HybridNetwork.HIGH_PASS),
+                net.getConfiguration().getVertexInputs().get("cnn1_conv"));
+        assertEquals(9, net.getLayer("cnn1_conv").getParam("W").size(1)); // 3 kernels x 3 colours, no RGB
+        ComputationGraph withRgb = HybridNetwork.build(config.withResidualOnly(false));
+        assertEquals(12, withRgb.getLayer("cnn1_conv").getParam("W").size(1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new NetworkConfig(32, Backbone.NONE, BackboneWeights.RANDOM, new int[] {4}, new int[] {8},
+                        new double[] {0}, 0, 1, false, true)); // residuals need the high-pass filters
+    }
 }
