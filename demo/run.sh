@@ -22,7 +22,7 @@ echo "== 2. scan it into a manifest (checks, duplicates, stratified split)"
 echo "== 3. train (a CPU-sized configuration of the hybrid network; see README for the full one)"
 "$bin/train" --manifest "$out/manifest.csv" -o "$out/model" \
   --image-size 64 --backbone "${DEMO_BACKBONE:-resnet50_lite}" --epochs "${DEMO_EPOCHS:-6}" --batch-size 16 \
-  --patience 0
+  --patience 0 --ensemble 1   # one member instead of the default three keeps the demo short
 echo "== 4. evaluate on the test split"
 "$bin/evaluate" --model "$out/model" --manifest "$out/manifest.csv" --split test -o "$out/report"
 echo "== 5. Grad-CAM++ heatmap for one test image"

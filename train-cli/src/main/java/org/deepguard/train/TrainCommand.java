@@ -66,7 +66,8 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--image-size", defaultValue = "128", description = "Square input size in pixels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--image-size", defaultValue = "64",
+            description = "Square input size in pixels: the patch side with --patches (default: ${DEFAULT-VALUE}).")
     int imageSize;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
@@ -113,7 +114,7 @@ public class TrainCommand extends BaseCommand {
             description = "center_crop, native_crop (no resampling), stretch or pad (default: ${DEFAULT-VALUE}).")
     ResizePolicy resize;
 
-    @Option(names = "--patches", defaultValue = "0", paramLabel = "GRID",
+    @Option(names = "--patches", defaultValue = "3", paramLabel = "GRID",
             description = {"Patch training and patch-vote inference: train on random --image-size patches cut at "
                     + "native resolution, score an image from up to GRID x GRID patches (0 = off, whole image "
                     + "resized; default: ${DEFAULT-VALUE}). Stored in the bundle, so detect cuts the same patches."})
@@ -124,13 +125,14 @@ public class TrainCommand extends BaseCommand {
                     + "(default: ${DEFAULT-VALUE}).")
     String patchAggregate;
 
-    @Option(names = "--spectral", negatable = true, defaultValue = "false",
-            description = "Fuse the network's score with a logistic regression on the azimuthally averaged power "
-                    + "spectrum (Durall et al. 2020), fitted on the train split; fusion weights fitted on the "
-                    + "validation split (default: ${DEFAULT-VALUE}).")
-    boolean spectral;
+    // A plain --no- flag: picocli's negatable options read a true default differently across versions.
+    @Option(names = "--no-spectral",
+            description = "Do not fuse the network's score with the spectral cue (on by default: a logistic regression "
+                    + "on the azimuthally averaged power spectrum, Durall et al. 2020, fitted on the train split, "
+                    + "fused on the validation split).")
+    boolean noSpectral;
 
-    @Option(names = "--ensemble", defaultValue = "1", paramLabel = "N",
+    @Option(names = "--ensemble", defaultValue = "3", paramLabel = "N",
             description = "Train N members with seeds seed..seed+N-1 and score with the mean of their log-odds "
                     + "(default: ${DEFAULT-VALUE}).")
     int ensemble;
@@ -202,7 +204,8 @@ public class TrainCommand extends BaseCommand {
         if (cvFolds != null || by == Folds.By.GENERATOR) {
             return crossValidate(m, config, by);
         }
-        if (!resume && Files.exists(output.resolve(Trainer.CHECKPOINTS))) {
+        if (!resume && (Files.exists(output.resolve(Trainer.CHECKPOINTS))
+                || Files.exists(output.resolve(Trainer.MEMBERS)))) {
             throw new CliException(ExitCode.USAGE, output + ": holds checkpoints of an earlier run; pass --resume to "
                     + "continue it, or choose another output directory");
         }
@@ -253,7 +256,7 @@ public class TrainCommand extends BaseCommand {
                 new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
                 freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
                 workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
-                patchVoting(), ensemble, spectral);
+                patchVoting(), ensemble, !noSpectral);
     }
 
     private Backbone resolveBackbone() {
@@ -302,7 +305,8 @@ public class TrainCommand extends BaseCommand {
 
             @Override
             public TrainingMonitor training(int fold, int count, Path dir) throws IOException {
-                boolean fresh = !Files.exists(dir.resolve(Trainer.CHECKPOINTS));
+                boolean fresh = !Files.exists(dir.resolve(Trainer.CHECKPOINTS))
+                        && !Files.exists(dir.resolve(Trainer.MEMBERS));
                 info(String.format("fold-%d (%d of %d): training into %s%s", fold, fold + 1, count, dir,
                         fresh ? "" : " (resuming)"));
                 return new ConsoleMonitor(dir, fresh, "fold-" + fold + " ");

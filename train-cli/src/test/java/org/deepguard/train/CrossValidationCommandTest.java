@@ -42,7 +42,7 @@ class CrossValidationCommandTest {
     private static int train(StringWriter out, StringWriter err, String... extra) {
         List<String> a = new ArrayList<>(List.of("--manifest", manifest.toString(), "--image-size", "32",
                 "--backbone", "none", "--cnn-channels", "4,8", "--batch-size", "8", "--epochs", "2", "--patience", "0",
-                "--workers", "1"));
+                "--workers", "1", "--ensemble", "1"));
         a.addAll(List.of(extra));
         if (!a.contains("-v")) {
             a.add("-q");
@@ -152,7 +152,8 @@ class CrossValidationCommandTest {
         StringWriter e = new StringWriter();
         int code = Cli.execute(new TrainCommand(), new String[] {"--manifest", logo.toString(), "-o", out.toString(),
                 "--cv-by", "generator", "--image-size", "32", "--backbone", "none", "--cnn-channels", "4,8",
-                "--batch-size", "8", "--epochs", "1", "--patience", "0", "--workers", "1", "-q", "--json"},
+                "--batch-size", "8", "--epochs", "1", "--patience", "0", "--workers", "1", "--ensemble", "1", "-q",
+                "--json"},
                 new PrintWriter(o), new PrintWriter(e));
         assertEquals(ExitCode.OK, code, e.toString());
         JsonNode cv = Json.MAPPER.readTree(out.resolve("cv.json").toFile());

@@ -39,7 +39,7 @@ class TrainCommandTest {
     static List<String> args(Path out, String... extra) {
         List<String> a = new ArrayList<>(List.of("--manifest", manifest.toString(), "-o", out.toString(),
                 "--image-size", "32", "--backbone", "none", "--cnn-channels", "4,8", "--batch-size", "4",
-                "--patience", "0", "--workers", "1", "-q"));
+                "--patience", "0", "--workers", "1", "--ensemble", "1", "-q"));
         a.addAll(List.of(extra));
         return a;
     }
@@ -68,7 +68,8 @@ class TrainCommandTest {
         Path out = dir.resolve("auto");
         StringWriter e = new StringWriter();
         int code = Cli.execute(new TrainCommand(), new String[] {"--manifest", manifest.toString(), "-o",
-                out.toString(), "--image-size", "32", "--cnn-channels", "4,8", "--epochs", "1", "--batch-size", "8"},
+                out.toString(), "--image-size", "32", "--cnn-channels", "4,8", "--epochs", "1", "--batch-size", "8",
+                "--ensemble", "1"},
                 new PrintWriter(new StringWriter()), new PrintWriter(e));
         assertEquals(ExitCode.OK, code, e.toString());
         assertEquals(org.deepguard.core.model.Backbone.NONE, ModelBundle.readMetadata(out).network.backbone());
@@ -77,6 +78,23 @@ class TrainCommandTest {
         assertEquals(ExitCode.USAGE, Cli.execute(new TrainCommand(), new String[] {"--manifest", manifest.toString(),
                 "-o", dir.resolve("x").toString(), "--backbone", "vgg"}, new PrintWriter(new StringWriter()),
                 new PrintWriter(new StringWriter())));
+    }
+
+    @Test
+    void defaultEnsembleWritesMembersAndARerunDoesNotClobberThem() throws Exception {
+        Path out = dir.resolve("ens");
+        List<String> a = args(out, "--epochs", "1");
+        a.set(a.indexOf("--ensemble") + 1, "2");
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, run(a, new StringWriter(), e), e.toString());
+        ModelBundle b = ModelBundle.load(out);
+        assertEquals(2, b.networks().size());
+        assertTrue(b.metadata().spectral != null, "the spectral cue is on by default");
+        assertEquals(3, b.metadata().preprocessing.patches().grid(), "patch voting is on by default");
+        assertTrue(Files.exists(out.resolve("members/member-1/model.json")));
+        StringWriter again = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(a, new StringWriter(), again));
+        assertTrue(again.toString().contains("--resume"), again.toString());
     }
 
     @Test

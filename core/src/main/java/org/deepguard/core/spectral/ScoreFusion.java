@@ -1,6 +1,5 @@
 package org.deepguard.core.spectral;
 
-import org.deepguard.core.metrics.Calibration;
 
 /**
  * Late fusion of two detectors' log-odds: z = a z_network + b z_spectral + c, itself a logistic regression, so z is
@@ -23,28 +22,19 @@ public record ScoreFusion(double a, double b, double c) {
     }
 
     /**
-     * The mean of the two detectors' temperature-calibrated log-odds: z = (z_net / T_net + z_spec / T_spec) / 2,
-     * each temperature fitted on its own (one bounded parameter each). Preferred over {@link #fit} on small
-     * validation splits: a three-weight regression there chases whichever detector separated those few images
-     * perfectly (measured on the grouped dev-set folds: weights and intercept ran off, temperature hit its bound),
-     * while equal weights of calibrated scores are the robust combination of forecasts (a detector that is
-     * confidently wrong on validation gets a larger temperature, so less weight).
-     */
-    public static ScoreFusion calibratedMean(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
-        if (zNetwork.length != zSpectral.length || zNetwork.length != isFake.length) {
-            throw new IllegalArgumentException("score fusion needs equally many scores and labels, got "
-                    + zNetwork.length + ", " + zSpectral.length + ", " + isFake.length);
-        }
-        double tNet = Calibration.fitTemperature(zNetwork, isFake);
-        double tSpec = Calibration.fitTemperature(zSpectral, isFake);
-        return new ScoreFusion(0.5 / tNet, 0.5 / tSpec, 0);
-    }
-
-    /**
      * Fits by L2-regularised logistic regression without class weighting, so the fused score stays calibrated
      * log-odds on data with the fitting set's prevalence.
      */
     public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
+        return fit(zNetwork, zSpectral, isFake, L2);
+    }
+
+    /**
+     * As {@link #fit(double[], double[], boolean[])} with penalty {@code l2} on the standardised scores; l2 = 1/n
+     * is scikit-learn's default (C = 1) and keeps the weights finite when a few validation images separate
+     * perfectly.
+     */
+    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake, double l2) {
         if (zNetwork.length != zSpectral.length || zNetwork.length != isFake.length) {
             throw new IllegalArgumentException("score fusion needs equally many scores and labels, got "
                     + zNetwork.length + ", " + zSpectral.length + ", " + isFake.length);
@@ -53,7 +43,7 @@ public record ScoreFusion(double a, double b, double c) {
         for (int i = 0; i < x.length; i++) {
             x[i] = new double[] {zNetwork[i], zSpectral[i]};
         }
-        LogisticRegression m = LogisticRegression.fit(x, isFake, L2, LogisticRegression.ClassWeighting.NONE);
+        LogisticRegression m = LogisticRegression.fit(x, isFake, l2, LogisticRegression.ClassWeighting.NONE);
         double[] w = m.weights();
         double[] mu = m.mean();
         double[] sd = m.std();

@@ -54,6 +54,8 @@ import java.util.function.Predicate;
  */
 public final class Trainer {
     public static final String CHECKPOINTS = "checkpoints";
+    /** Where a seed ensemble's members are trained, each a complete run of its own. */
+    public static final String MEMBERS = "members";
     static final String STATE_FILE = "state.json";
     static final String LAST = "last.zip";
     static final String BEST = "best.zip";
@@ -267,7 +269,7 @@ public final class Trainer {
         List<Map<String, Object>> history = new ArrayList<>();
         for (int i = 0; i < config.ensemble(); i++) {
             TrainingConfig memberConfig = config.ensembleMember(i);
-            Path dir = outDir.resolve("members").resolve("member-" + i);
+            Path dir = outDir.resolve(MEMBERS).resolve("member-" + i);
             monitor.onMessage("ensemble member " + (i + 1) + "/" + config.ensemble() + " (seed "
                     + memberConfig.seed() + ")");
             ModelBundle member = resume && isFinished(dir, memberConfig) ? ModelBundle.load(dir)
@@ -317,13 +319,19 @@ public final class Trainer {
             boolean[] y = ev.isFake;
             if (meta.spectral != null) {
                 double[] zSpectral = spectralLogOdds(meta.spectral, ev.items);
-                meta.fusion = ScoreFusion.calibratedMean(ev.logOdds, zSpectral, y);
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, 1.0 / y.length);
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));
                 for (int i = 0; i < ev.logOdds.length; i++) {
                     ev.logOdds[i] = meta.fusion.fuse(ev.logOdds[i], zSpectral[i]);
                 }
+                // With the fusion weights chosen on held-out scores, the spectral classifier is refitted on train and
+                // val together (as stacking refits its base models on all the data); its scale barely moves with a
+                // fifth more images, while the linear model gains them. Calibration below still uses the held-out fit.
+                List<BatchPipeline.Item> all = new ArrayList<>(train);
+                all.addAll(val);
+                meta.spectral = fitSpectral(all);
                 double[] p = Calibration.probabilities(ev.logOdds, 1.0);
                 ev.auc = BinaryMetrics.rocAuc(y, p);
                 ev.loss = BinaryMetrics.logLoss(y, p);

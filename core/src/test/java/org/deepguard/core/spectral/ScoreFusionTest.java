@@ -50,24 +50,4 @@ class ScoreFusionTest {
                 () -> ScoreFusion.fit(new double[3], new double[2], new boolean[3]));
         assertThrows(IllegalArgumentException.class, () -> new ScoreFusion(Double.NaN, 0, 0));
     }
-
-    @Test
-    void calibratedMeanWeighsEachDetectorByItsOwnTemperature() {
-        // two detectors giving the same ranking, one twice as confident: equal weight after calibration
-        double[] z = {-3, -1, -2, 1, 2, 0.5, -0.5, 3};
-        boolean[] y = {false, false, false, true, true, false, true, true}; // overlapping: finite temperatures
-        double[] doubled = new double[z.length];
-        for (int i = 0; i < z.length; i++) {
-            doubled[i] = 2 * z[i];
-        }
-        ScoreFusion f = ScoreFusion.calibratedMean(z, doubled, y);
-        assertEquals(0.0, f.c(), 0.0);
-        assertEquals(f.a(), 2 * f.b(), 1e-6 * f.a()); // b / a = T_net / T_spec = 1/2
-        double t = org.deepguard.core.metrics.Calibration.fitTemperature(z, y);
-        assertEquals(0.5 / t, f.a(), 1e-9);
-        // with this fusion a detector that is confidently wrong gets less weight than a modest right one
-        double[] wrong = {3, 1, 2, -1, -2, -0.5, 0.5, -3};
-        ScoreFusion g = ScoreFusion.calibratedMean(z, wrong, y);
-        assertTrue(Math.abs(g.b()) < g.a(), g.toString());
-    }
 }
