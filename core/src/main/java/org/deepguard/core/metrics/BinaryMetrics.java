@@ -198,15 +198,18 @@ public final class BinaryMetrics {
         }
         Curve c = roc(isFake, score);
         double best = Double.NEGATIVE_INFINITY;
-        double thr = 0.5;
+        int at = 1;
         for (int i = 1; i < c.x().length; i++) {
             double j = c.y()[i] - c.x()[i];
-            if (j > best) {
+            if (j > best + 1e-12) { // ties (up to rounding) keep the stricter threshold
                 best = j;
-                thr = c.thresholds()[i];
+                at = i;
             }
         }
-        return thr;
+        // Midway into the gap below the lowest accepted score, not on it: a separable validation set otherwise puts
+        // the threshold on its least-fake fake and calls the next, slightly weaker fake real.
+        double accepted = c.thresholds()[at];
+        return at + 1 < c.thresholds().length ? (accepted + c.thresholds()[at + 1]) / 2 : accepted;
     }
 
     /**
