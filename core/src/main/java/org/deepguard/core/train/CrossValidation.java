@@ -220,7 +220,8 @@ public final class CrossValidation {
         List<Path> scoredFiles = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
         List<Double> clean = new ArrayList<>();
-        List<Double> jpeg = new ArrayList<>();
+        List<Double> cleanLogOdds = new ArrayList<>();
+        List<Double> jpegLogOdds = new ArrayList<>();
         int failed = 0;
         IntConsumer progress = l.scoring(fold.index(), test.size());
         int chunk = Math.max(1, config.batchSize());
@@ -242,11 +243,12 @@ public final class CrossValidation {
                 }
                 progress.accept(1);
             }
-            for (double p : pFake(detector, images)) {
-                clean.add(p);
+            for (Prediction p : predict(detector, images)) {
+                clean.add(p.pFake());
+                cleanLogOdds.add(p.logOdds());
             }
-            for (double p : pFake(detector, compressed)) {
-                jpeg.add(p);
+            for (Prediction p : predict(detector, compressed)) {
+                jpegLogOdds.add(p.logOdds());
             }
         }
         l.scoringDone(fold.index());
@@ -255,10 +257,12 @@ public final class CrossValidation {
             y[i] = labels.get(i);
         }
         double[] p = clean.stream().mapToDouble(Double::doubleValue).toArray();
-        double[] q = jpeg.stream().mapToDouble(Double::doubleValue).toArray();
+        // AUC ranks the log-odds: calibrated probabilities can saturate to 0 or 1 in double precision and tie
+        double[] z = cleanLogOdds.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] zq = jpegLogOdds.stream().mapToDouble(Double::doubleValue).toArray();
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("auc", finite(BinaryMetrics.rocAuc(y, p)));
-        metrics.put("auc_jpeg75", finite(BinaryMetrics.rocAuc(y, q)));
+        metrics.put("auc", finite(BinaryMetrics.rocAuc(y, z)));
+        metrics.put("auc_jpeg75", finite(BinaryMetrics.rocAuc(y, zq)));
         metrics.put("ece", finite(y.length == 0 ? Double.NaN : BinaryMetrics.expectedCalibrationError(y, p, ECE_BINS)));
         FoldImages testImages = new FoldImages(scoredFiles, y);
         FoldImages trainImages = images(manifest, Split.TRAIN, Split.VAL);
@@ -274,11 +278,11 @@ public final class CrossValidation {
     }
 
     /**
-     * Calibrated p_fake of each image, with the bundle's own preprocessing, patch voting and ensemble: the one place
-     * this class calls the detector.
+     * Predictions with the bundle's own preprocessing, patch voting, ensemble and spectral fusion: the one place this
+     * class calls the detector.
      */
-    static double[] pFake(Detector detector, List<BufferedImage> images) {
-        return detector.predictImages(images).stream().mapToDouble(Prediction::pFake).toArray();
+    static List<Prediction> predict(Detector detector, List<BufferedImage> images) {
+        return detector.predictImages(images);
     }
 
     private static Double baselineAuc(FoldBaseline b, FoldImages train, FoldImages test, int fold, Listener l) {
