@@ -272,7 +272,7 @@ public class TrainCommand extends BaseCommand {
             return Backbone.RESNET50;
         }
         info("backbone auto: no ImageNet weights, so the CNN branch alone (a randomly initialised ResNet50 adds "
-                + "noise on small data: grouped-CV AUC after JPEG q75 0.805 vs 0.885 on the 118-image dev set); "
+                + "noise on small data: grouped-CV AUC after JPEG q75 0.801 vs 0.867 on the 118-image dev set); "
                 + "--backbone resnet50 forces the hybrid");
         return Backbone.NONE;
     }
