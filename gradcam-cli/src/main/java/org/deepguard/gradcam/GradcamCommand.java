@@ -23,6 +23,7 @@ import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.HybridNetwork;
 import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.model.Prediction;
 import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
@@ -157,6 +158,25 @@ public class GradcamCommand extends BaseCommand {
         try (Progress bar = progress("gradcam", inputs.size())) {
             for (Path file : inputs) {
                 try {
+                    if (explainer.preprocessor().spec().patches() != null) {
+                        Map<String, Object> record = writeMosaic(file, uniqueName(file, usedNames), detector,
+                                explainer, layerName, cam, cls);
+                        if (json) {
+                            out().println(Json.line(record));
+                        } else {
+                            out().printf(Locale.ROOT, "%s: %s (p_fake %.4f), %s on %s over %s patches -> %s%n", file,
+                                    record.get("predicted"), (double) record.get("p_fake"), cam.id(), layerName,
+                                    record.get("patches"), output.resolve((String) record.get("overlay")));
+                        }
+                        out().flush();
+                        if (sanity && !sanityDone) { // on the centred patch: the check is about the network
+                            float[] centre = explainer.preprocessor().load(file);
+                            runSanity(explainer, centre, explainer.explain(centre, layerName, cam, cls), cam);
+                            sanityDone = true;
+                        }
+                        bar.step();
+                        continue;
+                    }
                     float[] tensor = explainer.preprocessor().load(file);
                     Explanation ex = explainer.explain(tensor, layerName, cam, cls);
                     Faithfulness faith = noFaithfulness ? null
@@ -296,6 +316,41 @@ public class GradcamCommand extends BaseCommand {
         r.put("overlay", overlay.getFileName().toString());
         r.put("heatmap", heat.getFileName().toString());
         AtomicFiles.writeString(jsonFile, Json.pretty(r));
+        return r;
+    }
+
+    /**
+     * A patch-voting model: the image's own verdict (patch vote, ensemble and spectral cue, as detect reports it) and
+     * a map stitched from every patch's explanation for that class, over the whole image.
+     */
+    private Map<String, Object> writeMosaic(Path file, String name, Detector detector, Explainer explainer,
+                                            String layerName, CamMethod cam, Integer cls)
+            throws ImageLoadException, IOException {
+        BufferedImage rgb = explainer.preprocessor().decode(file).rgb();
+        Prediction p = detector.predict(rgb);
+        int target = cls != null ? cls : (p.pFake() >= p.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL);
+        Explainer.Mosaic m = explainer.explainMosaic(rgb, layerName, cam, target);
+        Path overlay = output.resolve(name + "_gradcam.png");
+        Path heat = output.resolve(name + "_heatmap.png");
+        writePng(overlay, Overlays.overlay(rgb, m.map(), alpha));
+        writePng(heat, Overlays.grey(m.map()));
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("path", file.toString());
+        r.put("class", target == HybridNetwork.FAKE ? "fake" : "real");
+        r.put("predicted", p.verdict().label());
+        r.put("p_fake", p.pFake());
+        r.put("threshold", p.threshold());
+        r.put("layer", m.layer());
+        r.put("method", m.method().id());
+        r.put("scope", "whole image: patch maps averaged where patches overlap (first ensemble member, network "
+                + "part of the score)");
+        r.put("patches", m.patches());
+        r.put("map_size", List.of(m.map().height(), m.map().width()));
+        r.put("input_size", explainer.inputSize());
+        r.put("alpha", alpha);
+        r.put("overlay", overlay.getFileName().toString());
+        r.put("heatmap", heat.getFileName().toString());
+        AtomicFiles.writeString(output.resolve(name + ".json"), Json.pretty(r));
         return r;
     }
 

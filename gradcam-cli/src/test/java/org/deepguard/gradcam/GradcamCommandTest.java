@@ -169,4 +169,28 @@ class GradcamCommandTest {
         assertEquals(ExitCode.OK, r.code());
         assertTrue(r.out().contains("gradcam --model model --image face.png -o heatmaps"));
     }
+
+    @Test
+    void aPatchVotingModelGetsAWholeImageMapAndTheImageVerdict() throws Exception {
+        Path patchModel = tmp.resolve("patch-model");
+        org.deepguard.core.model.ModelBundle plain = org.deepguard.core.model.ModelBundle.load(model);
+        org.deepguard.core.model.ModelMetadata meta = plain.metadata();
+        meta.modelId = null;
+        meta.preprocessing = meta.preprocessing.withResize(org.deepguard.core.preprocess.ResizePolicy.NATIVE_CROP)
+                .withPatches(org.deepguard.core.preprocess.PatchVoting.meanOfLogits(3));
+        org.deepguard.core.model.ModelBundle.save(patchModel, meta, plain.network());
+        Path wide = TestImages.png(tmp.resolve("in/wide.png"), TestImages.texture(60, 2).getSubimage(0, 0, 60, 44));
+        Path out = tmp.resolve("patches");
+        Run r = run("--model", patchModel.toString(), "--image", wide.toString(), "-o", out.toString(), "-q");
+        assertEquals(ExitCode.OK, r.code(), r.err());
+        BufferedImage overlay = ImageIO.read(out.resolve("wide_gradcam.png").toFile());
+        assertEquals(60, overlay.getWidth()); // the whole image, not one 32 px patch
+        assertEquals(44, overlay.getHeight());
+        JsonNode j = Json.MAPPER.readTree(out.resolve("wide.json").toFile());
+        assertEquals(6, j.get("patches").asInt()); // offsets 0, 14, 28 across (span 28), 0 and 12 down (span 12)
+        assertEquals(44, j.get("map_size").get(0).asInt());
+        double expected = new org.deepguard.core.model.Detector(org.deepguard.core.model.ModelBundle.load(patchModel))
+                .predict(wide).pFake();
+        assertEquals(expected, j.get("p_fake").asDouble(), 1e-12); // the verdict detect reports for the image
+    }
 }

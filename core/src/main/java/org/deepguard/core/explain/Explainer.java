@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,6 +162,46 @@ public final class Explainer {
 
     /** The shared mechanism: ReLU(sum_k w_k A_k), min-max normalised, at the layer's resolution. */
     public static Heatmap camMap(LayerCapture c, CamMethod method) {
+        return rawCamMap(c, method).normalised();
+    }
+
+    /**
+     * A whole-image map for a patch-voting model: every inference patch is explained for the same class (the image's
+     * verdict, or {@code targetClass}), its raw (un-normalised, so patches stay comparable) map upsampled onto the
+     * patch, averaged where patches overlap, then min-max normalised. Pixels no patch covers stay 0.
+     *
+     * @return the map over the image the patches were cut from (the decoded image, or its enlargement when it is
+     *         smaller than a patch) and the number of patches explained
+     */
+    public Mosaic explainMosaic(BufferedImage rgb, String layer, CamMethod method, int targetClass) {
+        String name = resolveLayer(layer);
+        Preprocessor.PatchGrid grid = preprocessor.patchGrid(rgb);
+        double[] sum = new double[grid.width() * grid.height()];
+        int[] count = new int[sum.length];
+        int s = inputSize();
+        for (Preprocessor.Patch p : grid.patches()) {
+            LayerCapture capture = network.capture(preprocessor.batch(List.of(p.tensor())), name, logits -> targetClass);
+            Heatmap up = rawCamMap(capture, method).resize(s, s);
+            for (int y = 0; y < s; y++) {
+                for (int x = 0; x < s; x++) {
+                    int at = (p.y() + y) * grid.width() + p.x() + x;
+                    sum[at] += up.at(x, y);
+                    count[at]++;
+                }
+            }
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = count[i] == 0 ? 0 : sum[i] / count[i];
+        }
+        return new Mosaic(name, method, targetClass, new Heatmap(grid.width(), grid.height(), sum).normalised(),
+                grid.patches().size());
+    }
+
+    /** A whole-image explanation stitched from patch explanations. */
+    public record Mosaic(String layer, CamMethod method, int targetClass, Heatmap map, int patches) {}
+
+    /** ReLU(sum_k w_k A_k) at the layer's resolution, not normalised. */
+    static Heatmap rawCamMap(LayerCapture c, CamMethod method) {
         double[] w = method.channelWeights(c);
         int hw = c.height() * c.width();
         double[] m = new double[hw];
@@ -177,6 +218,6 @@ public final class Explainer {
         for (int i = 0; i < hw; i++) {
             m[i] = Math.max(m[i], 0);
         }
-        return new Heatmap(c.width(), c.height(), m).normalised();
+        return new Heatmap(c.width(), c.height(), m);
     }
 }

@@ -46,19 +46,33 @@ public final class Preprocessor {
      * native-resolution patches (see {@link PatchVoting}); the image score aggregates over them.
      */
     public List<float[]> views(BufferedImage image) {
+        if (spec.patches() == null) {
+            return List.of(toTensor(image));
+        }
+        return patchGrid(image).patches().stream().map(Patch::tensor).toList();
+    }
+
+    /** One inference patch: its origin in the (possibly enlarged) native image and its tensor. */
+    public record Patch(int x, int y, float[] tensor) {}
+
+    /** The inference patches of a patch-voting definition, over an image of {@code width} x {@code height}. */
+    public record PatchGrid(int width, int height, List<Patch> patches) {}
+
+    /** The patches {@link #views} scores, with where they lie (for explanations stitched over the whole image). */
+    public PatchGrid patchGrid(BufferedImage image) {
         PatchVoting voting = spec.patches();
         if (voting == null) {
-            return List.of(toTensor(image));
+            throw new IllegalStateException("this preprocessing has no patch voting");
         }
         Native n = nativePlanes(image);
         int size = spec.inputSize();
-        List<float[]> out = new ArrayList<>();
+        List<Patch> out = new ArrayList<>();
         for (int y : voting.offsets(n.height, size)) {
             for (int x : voting.offsets(n.width, size)) {
-                out.add(normalise(n.planes, n.width, x, y));
+                out.add(new Patch(x, y, normalise(n.planes, n.width, x, y)));
             }
         }
-        return out;
+        return new PatchGrid(n.width, n.height, out);
     }
 
     public List<float[]> views(Path file) throws ImageLoadException {
