@@ -113,6 +113,16 @@ public final class Preprocessor {
     /** The size x size window at (x0, y0) of 0-255 planes of width {@code w}, scaled and normalised. */
     private float[] normalise(float[][] planes, int w, int x0, int y0) {
         int size = spec.inputSize();
+        return normalise(planes, w, x0, y0, size, size, 0, 0);
+    }
+
+    /**
+     * Scales to [0,1] and normalises the {@code width} x {@code height} window at (x0, y0) of 0-255 planes (row
+     * stride {@code w}) into an input-size CHW tensor at (dstX, dstY). Anything outside stays 0: the mean colour
+     * after normalisation, which is what PAD's border should be.
+     */
+    private float[] normalise(float[][] planes, int w, int x0, int y0, int width, int height, int dstX, int dstY) {
+        int size = spec.inputSize();
         float[] mean = spec.mean();
         float[] std = spec.std();
         float[] out = new float[3 * size * size];
@@ -121,10 +131,11 @@ public final class Preprocessor {
             float m = mean[c];
             float s = std[c];
             float[] plane = planes[c];
-            for (int y = 0; y < size; y++) {
+            for (int y = 0; y < height; y++) {
                 int row = (y + y0) * w + x0;
-                for (int x = 0; x < size; x++) {
-                    out[base + y * size + x] = (plane[row + x] / 255f - m) / s;
+                int dst = base + (y + dstY) * size + dstX;
+                for (int x = 0; x < width; x++) {
+                    out[dst + x] = (plane[row + x] / 255f - m) / s;
                 }
             }
         }
@@ -139,27 +150,7 @@ public final class Preprocessor {
         float[][] planes = planes(rgb);
         int size = spec.inputSize();
         Resized r = resize(planes, w, h, size, spec.resize());
-        float[][] resized = r.planes();
-        int outW = r.width();
-        int outH = r.height();
-        int offX = r.offsetX();
-        int offY = r.offsetY();
-        float[] mean = spec.mean();
-        float[] std = spec.std();
-        float[] out = new float[3 * size * size];
-        for (int c = 0; c < 3; c++) {
-            int base = c * size * size;
-            float m = mean[c];
-            float s = std[c];
-            // PAD leaves the border at zero, which is the mean colour after normalisation.
-            for (int y = 0; y < outH; y++) {
-                for (int x = 0; x < outW; x++) {
-                    float v = resized[c][y * outW + x] / 255f;
-                    out[base + (y + offY) * size + (x + offX)] = (v - m) / s;
-                }
-            }
-        }
-        return out;
+        return normalise(r.planes(), r.width(), 0, 0, r.width(), r.height(), r.offsetX(), r.offsetY());
     }
 
     /**
