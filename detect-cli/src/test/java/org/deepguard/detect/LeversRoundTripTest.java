@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every method lever a training run can switch on (SRM high-pass filters, patch voting, a seed ensemble, the spectral
- * cue) is stored in the bundle and applied by `detect` exactly as training defined it: the score `detect` prints
+ * Every method lever a training run can switch on (SRM high-pass filters feeding a residual-only branch, patch
+ * voting, a seed ensemble, the spectral cue) is stored in the bundle and applied by `detect` exactly as training defined it: the score `detect` prints
  * equals one recomputed by hand from the bundle's parts.
  */
 class LeversRoundTripTest {
@@ -46,7 +46,7 @@ class LeversRoundTripTest {
         Path manifestFile = dir.resolve("m.csv");
         manifest.write(manifestFile);
         manifest = Manifest.read(manifestFile);
-        NetworkConfig net = TinyModels.tinyConfig(16, 5).withHighPass(true);
+        NetworkConfig net = TinyModels.tinyConfig(16, 5).withResidualOnly(true); // implies the high-pass filters
         TrainingConfig config = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(),
                 true, 1, 3, 0.1, 0.0, 2, 2, 5, null, PatchVoting.meanOfLogits(2), 2, true);
         new Trainer(config, null).train(manifest, manifestFile, dir.resolve("model"), false);
@@ -55,7 +55,8 @@ class LeversRoundTripTest {
         ModelMetadata meta = bundle.metadata();
         assertEquals(config.patches(), meta.preprocessing.patches());
         assertEquals(2, bundle.networks().size());
-        assertTrue(meta.network.highPass() && meta.spectral != null && meta.fusion != null);
+        assertTrue(meta.network.highPass() && meta.network.residualOnly());
+        assertTrue(meta.spectral != null && meta.fusion != null);
         for (ComputationGraph member : bundle.networks()) { // the fixed filters are what was trained with
             assertEquals(HighPassFilters.weights(), member.getLayer(HybridNetwork.HIGH_PASS).getParam("W"));
         }

@@ -100,7 +100,11 @@ public final class Detector {
     }
 
     public List<Prediction> predictPrepared(List<PreparedImage> images) {
-        double[] z = imageLogOdds(images);
+        return predictions(imageLogOdds(images));
+    }
+
+    /** Log-odds to verdicts: the bundle's temperature and band, this detector's threshold. */
+    private List<Prediction> predictions(double[] z) {
         ModelMetadata m = bundle.metadata();
         List<Prediction> out = new ArrayList<>(z.length);
         for (double v : z) {
@@ -180,12 +184,6 @@ public final class Detector {
      * fusion): for callers that hold the exact tensor the network should see, as explanations do.
      */
     public List<Prediction> predictTensors(List<float[]> tensors) {
-        double[] z = logOdds(preprocessor.batch(tensors));
-        ModelMetadata m = bundle.metadata();
-        List<Prediction> out = new ArrayList<>(z.length);
-        for (double v : z) {
-            out.add(Prediction.of(v, m.temperature, threshold, m.uncertainBand));
-        }
-        return out;
+        return predictions(logOdds(preprocessor.batch(tensors)));
     }
 }

@@ -8,12 +8,6 @@ package org.deepguard.core.spectral;
  * or out-of-fold), or it learns to trust whichever overfitted more.
  */
 public record ScoreFusion(double a, double b, double c) {
-    /**
-     * Small penalty (on standardised scores): enough to keep the fit finite when the scores separate the classes
-     * perfectly, small enough to leave a clear winner's weight alone.
-     */
-    public static final double L2 = 1e-3;
-
     public ScoreFusion {
         if (!Double.isFinite(a) || !Double.isFinite(b) || !Double.isFinite(c)) {
             throw new IllegalArgumentException("score fusion coefficients must be finite, got " + a + ", " + b + ", "
@@ -23,18 +17,11 @@ public record ScoreFusion(double a, double b, double c) {
 
     /**
      * Fits by L2-regularised logistic regression without class weighting, so the fused score stays calibrated
-     * log-odds on data with the fitting set's prevalence.
+     * log-odds on data with the fitting set's prevalence. The penalty on the standardised scores is 1/n,
+     * scikit-learn's default (C = 1): it keeps the weights finite when a few validation images separate perfectly
+     * (a penalty of 1e-3 let them run off on the grouped dev-set folds), and fades as the set grows.
      */
     public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
-        return fit(zNetwork, zSpectral, isFake, L2);
-    }
-
-    /**
-     * As {@link #fit(double[], double[], boolean[])} with penalty {@code l2} on the standardised scores; l2 = 1/n
-     * is scikit-learn's default (C = 1) and keeps the weights finite when a few validation images separate
-     * perfectly.
-     */
-    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake, double l2) {
         if (zNetwork.length != zSpectral.length || zNetwork.length != isFake.length) {
             throw new IllegalArgumentException("score fusion needs equally many scores and labels, got "
                     + zNetwork.length + ", " + zSpectral.length + ", " + isFake.length);
@@ -43,7 +30,8 @@ public record ScoreFusion(double a, double b, double c) {
         for (int i = 0; i < x.length; i++) {
             x[i] = new double[] {zNetwork[i], zSpectral[i]};
         }
-        LogisticRegression m = LogisticRegression.fit(x, isFake, l2, LogisticRegression.ClassWeighting.NONE);
+        LogisticRegression m = LogisticRegression.fit(x, isFake, 1.0 / x.length,
+                LogisticRegression.ClassWeighting.NONE);
         double[] w = m.weights();
         double[] mu = m.mean();
         double[] sd = m.std();

@@ -268,9 +268,16 @@ public final class CrossValidation {
         FoldImages trainImages = images(manifest, Split.TRAIN, Split.VAL);
         FoldImages testJpeg = testImages.transformed((img, file) -> JPEG75.apply(img, file.toString().hashCode()));
         for (FoldBaseline b : baselines) {
-            metrics.put(b.name() + "_auc", baselineAuc(b, trainImages, testImages, fold.index(), l));
+            FoldBaseline.Scorer scorer;
+            try {
+                scorer = b.fit(trainImages);
+            } catch (ImageLoadException | RuntimeException e) {
+                l.message("fold-" + fold.index() + ": baseline " + b.name() + " failed: " + e.getMessage());
+                continue;
+            }
+            metrics.put(b.name() + "_auc", baselineAuc(b, scorer, testImages, fold.index(), l));
             if (!b.directionFree()) { // a learnt baseline is a detector too: measure its robustness alike
-                metrics.put(b.name() + "_auc_jpeg75", baselineAuc(b, trainImages, testJpeg, fold.index(), l));
+                metrics.put(b.name() + "_auc_jpeg75", baselineAuc(b, scorer, testJpeg, fold.index(), l));
             }
         }
         return new FoldResult(fold.index(), fold.generator(), fold.sizes(), seconds, resumed, y.length, failed,
@@ -285,9 +292,10 @@ public final class CrossValidation {
         return detector.predictImages(images);
     }
 
-    private static Double baselineAuc(FoldBaseline b, FoldImages train, FoldImages test, int fold, Listener l) {
+    private static Double baselineAuc(FoldBaseline b, FoldBaseline.Scorer scorer, FoldImages test, int fold,
+                                      Listener l) {
         try {
-            double[] s = b.scores(train, test);
+            double[] s = scorer.scores(test);
             double a = BinaryMetrics.rocAuc(test.labels(), s);
             return finite(b.directionFree() && !Double.isNaN(a) ? Math.max(a, 1 - a) : a);
         } catch (ImageLoadException | RuntimeException e) {

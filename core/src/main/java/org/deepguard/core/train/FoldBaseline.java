@@ -16,10 +16,16 @@ public interface FoldBaseline {
     String name();
 
     /**
-     * Scores of the test images, larger = more likely fake; a learnt baseline fits on {@code train} (the fold's
-     * train and val images) first.
+     * Fits on the fold's train and val images (an untrained cue ignores them) and returns what scores test images,
+     * so one fit serves the clean and the re-encoded test images.
      */
-    double[] scores(FoldImages train, FoldImages test) throws ImageLoadException;
+    Scorer fit(FoldImages train) throws ImageLoadException;
+
+    /** Scores of test images, larger = more likely fake. */
+    @FunctionalInterface
+    interface Scorer {
+        double[] scores(FoldImages test) throws ImageLoadException;
+    }
 
     /**
      * True for an untrained cue whose direction is unknown: its AUC is reported as max(a, 1 - a), what a trivial
@@ -37,12 +43,14 @@ public interface FoldBaseline {
         }
 
         @Override
-        public double[] scores(FoldImages train, FoldImages test) {
-            double[] s = new double[test.size()];
-            for (int i = 0; i < s.length; i++) {
-                s[i] = test.fileBytes(i);
-            }
-            return s;
+        public Scorer fit(FoldImages train) {
+            return test -> {
+                double[] s = new double[test.size()];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = test.fileBytes(i);
+                }
+                return s;
+            };
         }
 
         @Override
@@ -63,7 +71,7 @@ public interface FoldBaseline {
         }
 
         @Override
-        public double[] scores(FoldImages train, FoldImages test) throws ImageLoadException {
+        public Scorer fit(FoldImages train) throws ImageLoadException {
             SpectrumConfig cfg = SpectrumConfig.defaults();
             double[][] x = new double[train.size()][];
             for (int i = 0; i < x.length; i++) {
@@ -71,11 +79,13 @@ public interface FoldBaseline {
             }
             SpectralClassifier c = SpectralClassifier.fitFeatures(x, train.labels(), cfg,
                     SpectralClassifier.DEFAULT_L2);
-            double[] s = new double[test.size()];
-            for (int i = 0; i < s.length; i++) {
-                s[i] = c.logOdds(test.image(i));
-            }
-            return s;
+            return test -> {
+                double[] s = new double[test.size()];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = c.logOdds(test.image(i));
+                }
+                return s;
+            };
         }
     };
 
@@ -87,12 +97,14 @@ public interface FoldBaseline {
         }
 
         @Override
-        public double[] scores(FoldImages train, FoldImages test) throws ImageLoadException {
-            double[] s = new double[test.size()];
-            for (int i = 0; i < s.length; i++) {
-                s[i] = ShortcutFeatures.laplacianVariance(test.image(i));
-            }
-            return s;
+        public Scorer fit(FoldImages train) {
+            return test -> {
+                double[] s = new double[test.size()];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = ShortcutFeatures.laplacianVariance(test.image(i));
+                }
+                return s;
+            };
         }
 
         @Override

@@ -30,7 +30,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,10 +61,14 @@ public final class Trainer {
 
     private final TrainingConfig config;
     private final TrainingMonitor monitor;
+    private final Preprocessing preprocessing;
     private Path backboneWeightsFile;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
+        Preprocessing base = Preprocessing.defaults(config.network().inputSize());
+        this.preprocessing = config.patches() == null ? base.withResize(config.resize())
+                : base.withResize(ResizePolicy.NATIVE_CROP).withPatches(config.patches());
         this.monitor = monitor == null ? TrainingMonitor.NONE : monitor;
     }
 
@@ -95,9 +98,7 @@ public final class Trainer {
      * the centred native-resolution patch, so the resize policy becomes NATIVE_CROP.
      */
     public Preprocessing preprocessing() {
-        Preprocessing base = Preprocessing.defaults(config.network().inputSize());
-        return config.patches() == null ? base.withResize(config.resize())
-                : base.withResize(ResizePolicy.NATIVE_CROP).withPatches(config.patches());
+        return preprocessing;
     }
 
     public ModelBundle train(Manifest manifest, Path manifestFile, Path outDir, boolean resume)
@@ -310,16 +311,21 @@ public final class Trainer {
         meta.preprocessing = preprocessing();
         meta.network = config.network();
         meta.history = history;
-        if (config.spectral()) {
-            meta.spectral = fitSpectral(train);
+        List<double[]> trainSpectra = config.spectral() ? spectralFeatures(train) : null;
+        if (trainSpectra != null) {
+            meta.spectral = fitSpectral(train, trainSpectra);
             meta.fusion = new ScoreFusion(1, 1, 0); // without a validation split: the sum of the two log-odds
         }
         if (!val.isEmpty()) {
             Evaluation ev = evaluate(networks, pipeline, val);
             boolean[] y = ev.isFake;
             if (meta.spectral != null) {
-                double[] zSpectral = spectralLogOdds(meta.spectral, ev.items);
-                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, 1.0 / y.length);
+                List<double[]> valSpectra = spectralFeatures(ev.items);
+                double[] zSpectral = new double[valSpectra.size()];
+                for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
+                    zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.model().logOdds(valSpectra.get(i));
+                }
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y);
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));
@@ -330,8 +336,10 @@ public final class Trainer {
                 // val together (as stacking refits its base models on all the data); its scale barely moves with a
                 // fifth more images, while the linear model gains them. Calibration below still uses the held-out fit.
                 List<BatchPipeline.Item> all = new ArrayList<>(train);
-                all.addAll(val);
-                meta.spectral = fitSpectral(all);
+                all.addAll(ev.items);
+                List<double[]> allSpectra = new ArrayList<>(trainSpectra);
+                allSpectra.addAll(valSpectra);
+                meta.spectral = fitSpectral(all, allSpectra);
                 double[] p = Calibration.probabilities(ev.logOdds, 1.0);
                 ev.auc = BinaryMetrics.rocAuc(y, p);
                 ev.loss = BinaryMetrics.logLoss(y, p);
@@ -383,51 +391,43 @@ public final class Trainer {
         List<BatchPipeline.Item> items = new ArrayList<>();
     }
 
-    /** The spectral classifier on the train split's clean images; features computed in parallel, images not kept. */
-    private SpectralClassifier fitSpectral(List<BatchPipeline.Item> train) {
+    /**
+     * Spectral features of each image's clean decode, computed in parallel, each image decoded once; null where an
+     * image fails to load or is too small for a spectrum.
+     */
+    private List<double[]> spectralFeatures(List<BatchPipeline.Item> items) {
         SpectrumConfig cfg = SpectrumConfig.defaults();
+        Preprocessor decoder = new Preprocessor(preprocessing());
+        return parallelMap(items, item -> {
+            try {
+                return SpectrumFeatures.of(decoder.decode(item.path()).rgb(), cfg);
+            } catch (ImageLoadException | IllegalArgumentException e) {
+                monitor.onSkippedImage(item.path().toString(), "spectral: " + e.getMessage());
+                return null;
+            }
+        });
+    }
+
+    /** The spectral classifier on the given images' features (images without features left out). */
+    private SpectralClassifier fitSpectral(List<BatchPipeline.Item> items, List<double[]> spectra) {
         List<double[]> features = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
-        List<double[]> computed = parallelMap(train, item -> {
-            BufferedImage rgb = decodeForSpectrum(item);
-            return rgb == null ? null : SpectrumFeatures.of(rgb, cfg);
-        });
-        for (int i = 0; i < train.size(); i++) {
-            if (computed.get(i) != null) {
-                features.add(computed.get(i));
-                labels.add(train.get(i).label() == 1);
+        for (int i = 0; i < items.size(); i++) {
+            if (spectra.get(i) != null) {
+                features.add(spectra.get(i));
+                labels.add(items.get(i).label() == 1);
             }
         }
         boolean[] y = new boolean[labels.size()];
         for (int i = 0; i < y.length; i++) {
             y[i] = labels.get(i);
         }
+        SpectrumConfig cfg = SpectrumConfig.defaults();
         SpectralClassifier c = SpectralClassifier.fitFeatures(features.toArray(double[][]::new), y, cfg,
                 SpectralClassifier.DEFAULT_L2);
         monitor.onMessage("spectral cue: logistic regression on " + cfg.bins() + "-bin azimuthal power spectra of "
-                + features.size() + " training images");
+                + features.size() + " images");
         return c;
-    }
-
-    private double[] spectralLogOdds(SpectralClassifier c, List<BatchPipeline.Item> images) {
-        // an image the network scored but the spectrum cannot (too small) counts as no spectral evidence
-        List<Double> z = parallelMap(images, item -> {
-            BufferedImage rgb = decodeForSpectrum(item);
-            return rgb == null ? null : c.logOdds(rgb);
-        });
-        return z.stream().mapToDouble(v -> v == null ? 0.0 : v).toArray();
-    }
-
-    /** Decoded RGB for the spectral cue; null (skipped) when the image fails to load or is too small. */
-    private BufferedImage decodeForSpectrum(BatchPipeline.Item item) {
-        try {
-            BufferedImage rgb = new Preprocessor(preprocessing()).decode(item.path()).rgb();
-            SpectrumFeatures.cropSide(rgb.getWidth(), rgb.getHeight(), SpectrumConfig.defaults());
-            return rgb;
-        } catch (ImageLoadException | IllegalArgumentException e) {
-            monitor.onSkippedImage(item.path().toString(), "spectral: " + e.getMessage());
-            return null;
-        }
     }
 
     private <T> List<T> parallelMap(List<BatchPipeline.Item> items,

@@ -89,7 +89,6 @@ class TrainerTest {
     @Test
     void patchEnsembleTrainsMembersStoresTheLeversAndResumesFinishedMembers() throws Exception {
         org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(16, 11);
-        TrainingConfig base = config(net, 1, 11);
         TrainingConfig levers = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(),
                 true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
                 org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false);
@@ -117,7 +116,6 @@ class TrainerTest {
         ModelBundle resumed = new Trainer(levers, failOnTraining).train(manifest, manifestFile, out, true);
         assertEquals(before, Files.readString(out.resolve("members/member-1/model.json")));
         assertEquals(b.networks().get(1).params(), resumed.networks().get(1).params());
-        assertNotEquals(base, levers);
     }
 
     @Test
