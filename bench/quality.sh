@@ -51,6 +51,6 @@ s = json.load(open(sys.argv[1]))
 def cell(key):
     m, d = s["mean"].get(key), s["std"].get(key)
     return "n/a" if m is None else f"{m:.3f} +- " + ("n/a" if d is None else f"{d:.3f}")
-for name in ("spectral", "file_size", "sharpness"):
-    print(f"{'baseline:' + name:<18} {cell(name + '_auc'):<16} {cell(name + '_auc_jpeg75'):<16} {'-':<16} 0.0")
+for name in ("spectral", "spectral_resampling", "file_size", "sharpness"):
+    print(f"{'baseline:' + name:<26} {cell(name + '_auc'):<16} {cell(name + '_auc_jpeg75'):<16} {'-':<16} 0.0")
 PY

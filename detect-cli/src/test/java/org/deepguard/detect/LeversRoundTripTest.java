@@ -14,6 +14,8 @@ import org.deepguard.core.model.Scores;
 import org.deepguard.core.preprocess.PatchVoting;
 import org.deepguard.core.preprocess.Preprocessing;
 import org.deepguard.core.preprocess.Preprocessor;
+import org.deepguard.core.spectral.ResamplingFeatures;
+import org.deepguard.core.spectral.SpectrumFeatures;
 import org.deepguard.core.testing.TestImages;
 import org.deepguard.core.testing.TinyModels;
 import org.deepguard.core.train.AugmentationConfig;
@@ -48,7 +50,7 @@ class LeversRoundTripTest {
         manifest = Manifest.read(manifestFile);
         NetworkConfig net = TinyModels.tinyConfig(16, 5).withResidualOnly(true); // implies the high-pass filters
         TrainingConfig config = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(),
-                true, 1, 3, 0.1, 0.0, 2, 2, 5, null, PatchVoting.meanOfLogits(2), 2, true);
+                true, 1, 3, 0.1, 0.0, 2, 2, 5, null, PatchVoting.meanOfLogits(2), 2, true, true);
         new Trainer(config, null).train(manifest, manifestFile, dir.resolve("model"), false);
 
         ModelBundle bundle = ModelBundle.load(dir.resolve("model"));
@@ -83,7 +85,10 @@ class LeversRoundTripTest {
             }
         }
         double zNet = sum / patches;
-        double z = meta.fusion.fuse(zNet, meta.spectral.logOdds(img));
+        // the hand-crafted cue: the spectral profile's regression plus the resampling regression, on the whole image
+        double zCue = meta.spectral.model().logOdds(SpectrumFeatures.of(img, meta.spectral.config()))
+                + meta.spectral.resamplingModel().logOdds(ResamplingFeatures.of(img, meta.spectral.resampling()));
+        double z = meta.fusion.fuse(zNet, zCue);
         assertEquals(Scores.calibrated(z, meta.temperature), line.get("p_fake").asDouble(), 2e-6);
     }
 }

@@ -127,10 +127,14 @@ public class TrainCommand extends BaseCommand {
 
     // A plain --no- flag: picocli's negatable options read a true default differently across versions.
     @Option(names = "--no-spectral",
-            description = "Do not fuse the network's score with the spectral cue (on by default: a logistic regression "
-                    + "on the azimuthally averaged power spectrum, Durall et al. 2020, fitted on the train split, "
-                    + "fused on the validation split).")
+            description = "Do not fuse the network's score with the hand-crafted cue (on by default: a logistic "
+                    + "regression on the azimuthally averaged power spectrum, Durall et al. 2020, plus one on "
+                    + "resampling periodicity, fitted on the train split, fused on the validation split).")
     boolean noSpectral;
+
+    @Option(names = "--no-resampling",
+            description = "Leave the resampling-periodicity part out of the hand-crafted cue (spectral profile only).")
+    boolean noResampling;
 
     @Option(names = "--ensemble", defaultValue = "3", paramLabel = "N",
             description = "Train N members with seeds seed..seed+N-1 and score with the mean of their log-odds "
@@ -256,7 +260,7 @@ public class TrainCommand extends BaseCommand {
                 new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
                 freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
                 workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
-                patchVoting(), ensemble, !noSpectral);
+                patchVoting(), ensemble, !noSpectral, !noSpectral && !noResampling);
     }
 
     private Backbone resolveBackbone() {

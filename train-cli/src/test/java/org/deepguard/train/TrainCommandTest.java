@@ -81,6 +81,24 @@ class TrainCommandTest {
     }
 
     @Test
+    void noResamplingKeepsTheSpectralProfileAloneAndNoSpectralDropsTheCue() throws Exception {
+        Path profile = dir.resolve("profile-only");
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, run(args(profile, "--epochs", "1", "--no-resampling"), new StringWriter(), e),
+                e.toString());
+        ModelBundle b = ModelBundle.load(profile);
+        assertTrue(b.metadata().spectral != null && b.metadata().spectral.resampling() == null);
+        assertEquals(Boolean.FALSE, b.metadata().provenance.trainingConfig.get("resampling"));
+
+        Path none = dir.resolve("no-cue");
+        assertEquals(ExitCode.OK, run(args(none, "--epochs", "1", "--no-spectral"), new StringWriter(), e),
+                e.toString());
+        ModelBundle n = ModelBundle.load(none);
+        assertTrue(n.metadata().spectral == null && n.metadata().fusion == null);
+        assertEquals(Boolean.FALSE, n.metadata().provenance.trainingConfig.get("resampling"));
+    }
+
+    @Test
     void defaultEnsembleWritesMembersAndARerunDoesNotClobberThem() throws Exception {
         Path out = dir.resolve("ens");
         List<String> a = args(out, "--epochs", "1");
@@ -90,6 +108,7 @@ class TrainCommandTest {
         ModelBundle b = ModelBundle.load(out);
         assertEquals(2, b.networks().size());
         assertTrue(b.metadata().spectral != null, "the spectral cue is on by default");
+        assertTrue(b.metadata().spectral.resampling() != null, "with its resampling part");
         assertEquals(3, b.metadata().preprocessing.patches().grid(), "patch voting is on by default");
         assertTrue(Files.exists(out.resolve("members/member-1/model.json")));
         StringWriter again = new StringWriter();

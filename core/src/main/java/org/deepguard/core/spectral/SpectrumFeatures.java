@@ -46,7 +46,7 @@ public final class SpectrumFeatures {
         int side = cropSide(rgb.getWidth(), rgb.getHeight(), cfg);
         int x0 = (rgb.getWidth() - side) / 2;
         int y0 = (rgb.getHeight() - side) / 2;
-        double[] y = luma(rgb, x0, y0, side);
+        double[] y = luma(rgb, x0, y0, side, side);
         double[] power = powerSpectrum(y, side, cfg.hannWindow());
         return profile(power, side, cfg);
     }
@@ -65,9 +65,9 @@ public final class SpectrumFeatures {
         return Math.min(Integer.highestOneBit(m), cfg.cropSize());
     }
 
-    /** BT.601 luma of a {@code side x side} window at (x0, y0), row-major, on the 0-255 scale. */
-    static double[] luma(BufferedImage rgb, int x0, int y0, int side) {
-        int[] px = rgb.getRGB(x0, y0, side, side, null, 0, side);
+    /** BT.601 luma of a {@code w x h} window at (x0, y0), row-major, on the 0-255 scale. */
+    static double[] luma(BufferedImage rgb, int x0, int y0, int w, int h) {
+        int[] px = rgb.getRGB(x0, y0, w, h, null, 0, w);
         double[] y = new double[px.length];
         for (int i = 0; i < px.length; i++) {
             int p = px[i];

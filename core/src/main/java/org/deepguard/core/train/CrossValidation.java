@@ -108,9 +108,13 @@ public final class CrossValidation {
         return List.of(FoldBaseline.FILE_SIZE, FoldBaseline.SHARPNESS);
     }
 
-    /** Shortcut baselines plus the spectral-profile logistic regression (Durall et al. 2020) to beat. */
+    /**
+     * Shortcut baselines, the spectral-profile logistic regression (Durall et al. 2020) to beat, and the default's
+     * hand-crafted cue alone.
+     */
     public static List<FoldBaseline> standardBaselines() {
-        return List.of(FoldBaseline.FILE_SIZE, FoldBaseline.SHARPNESS, FoldBaseline.SPECTRAL);
+        return List.of(FoldBaseline.FILE_SIZE, FoldBaseline.SHARPNESS, FoldBaseline.SPECTRAL,
+                FoldBaseline.SPECTRAL_RESAMPLING);
     }
 
     public static Path foldDir(Path outDir, int fold) {

@@ -4,7 +4,7 @@ import org.deepguard.core.image.ImageLoadException;
 import org.deepguard.core.metrics.ShortcutFeatures;
 import org.deepguard.core.spectral.SpectralClassifier;
 import org.deepguard.core.spectral.SpectrumConfig;
-import org.deepguard.core.spectral.SpectrumFeatures;
+import org.deepguard.core.spectral.ResamplingConfig;
 
 /**
  * A reference classifier scored on every cross-validation fold beside the model, on the same test images. Its ROC
@@ -62,32 +62,43 @@ public interface FoldBaseline {
     /**
      * The spectral baseline: logistic regression on the azimuthally averaged power spectrum (Durall et al. 2020,
      * {@link SpectralClassifier} with its defaults), fitted on the fold's train and val images. The method the
-     * network has to beat.
+     * default model has to beat.
      */
-    FoldBaseline SPECTRAL = new FoldBaseline() {
-        @Override
-        public String name() {
-            return "spectral";
-        }
+    FoldBaseline SPECTRAL = handcrafted("spectral", null);
 
-        @Override
-        public Scorer fit(FoldImages train) throws ImageLoadException {
-            SpectrumConfig cfg = SpectrumConfig.defaults();
-            double[][] x = new double[train.size()][];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = SpectrumFeatures.of(train.image(i), cfg);
+    /**
+     * The default model's hand-crafted cue on its own: the spectral profile plus resampling periodicity, late-fused
+     * ({@link SpectralClassifier}). Beside the model's score it shows what the network adds.
+     */
+    FoldBaseline SPECTRAL_RESAMPLING = handcrafted("spectral_resampling", ResamplingConfig.defaults());
+
+    /** A {@link SpectralClassifier} fitted on the fold's train and val images ({@code resampling} null: profile only). */
+    static FoldBaseline handcrafted(String name, ResamplingConfig resampling) {
+        return new FoldBaseline() {
+            @Override
+            public String name() {
+                return name;
             }
-            SpectralClassifier c = SpectralClassifier.fitFeatures(x, train.labels(), cfg,
-                    SpectralClassifier.DEFAULT_L2);
-            return test -> {
-                double[] s = new double[test.size()];
-                for (int i = 0; i < s.length; i++) {
-                    s[i] = c.logOdds(test.image(i));
+
+            @Override
+            public Scorer fit(FoldImages train) throws ImageLoadException {
+                SpectrumConfig cfg = SpectrumConfig.defaults();
+                double[][] x = new double[train.size()][];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = SpectralClassifier.features(train.image(i), cfg, resampling);
                 }
-                return s;
-            };
-        }
-    };
+                SpectralClassifier c = SpectralClassifier.fitFeatures(x, train.labels(), cfg, resampling,
+                        SpectralClassifier.DEFAULT_L2);
+                return test -> {
+                    double[] s = new double[test.size()];
+                    for (int i = 0; i < s.length; i++) {
+                        s[i] = c.logOdds(test.image(i));
+                    }
+                    return s;
+                };
+            }
+        };
+    }
 
     /** Variance of the Laplacian (see {@link ShortcutFeatures#laplacianVariance}). */
     FoldBaseline SHARPNESS = new FoldBaseline() {

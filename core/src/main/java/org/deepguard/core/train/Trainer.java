@@ -23,7 +23,7 @@ import org.deepguard.core.image.ImageLoadException;
 import org.deepguard.core.spectral.ScoreFusion;
 import org.deepguard.core.spectral.SpectralClassifier;
 import org.deepguard.core.spectral.SpectrumConfig;
-import org.deepguard.core.spectral.SpectrumFeatures;
+import org.deepguard.core.spectral.ResamplingConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
@@ -323,7 +323,7 @@ public final class Trainer {
                 List<double[]> valSpectra = spectralFeatures(ev.items);
                 double[] zSpectral = new double[valSpectra.size()];
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
-                    zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.model().logOdds(valSpectra.get(i));
+                    zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(valSpectra.get(i));
                 }
                 meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y);
                 meta.metrics.put("val_auc_network", ev.auc);
@@ -397,10 +397,11 @@ public final class Trainer {
      */
     private List<double[]> spectralFeatures(List<BatchPipeline.Item> items) {
         SpectrumConfig cfg = SpectrumConfig.defaults();
+        ResamplingConfig resampling = resamplingConfig();
         Preprocessor decoder = new Preprocessor(preprocessing());
         return parallelMap(items, item -> {
             try {
-                return SpectrumFeatures.of(decoder.decode(item.path()).rgb(), cfg);
+                return SpectralClassifier.features(decoder.decode(item.path()).rgb(), cfg, resampling);
             } catch (ImageLoadException | IllegalArgumentException e) {
                 monitor.onSkippedImage(item.path().toString(), "spectral: " + e.getMessage());
                 return null;
@@ -423,11 +424,18 @@ public final class Trainer {
             y[i] = labels.get(i);
         }
         SpectrumConfig cfg = SpectrumConfig.defaults();
-        SpectralClassifier c = SpectralClassifier.fitFeatures(features.toArray(double[][]::new), y, cfg,
+        ResamplingConfig resampling = resamplingConfig();
+        SpectralClassifier c = SpectralClassifier.fitFeatures(features.toArray(double[][]::new), y, cfg, resampling,
                 SpectralClassifier.DEFAULT_L2);
-        monitor.onMessage("spectral cue: logistic regression on " + cfg.bins() + "-bin azimuthal power spectra of "
-                + features.size() + " images");
+        monitor.onMessage("spectral cue: logistic regression on " + cfg.bins() + "-bin azimuthal power spectra"
+                + (resampling == null ? "" : " + one on " + resampling.dimension() + " resampling-periodicity features")
+                + " of " + features.size() + " images");
         return c;
+    }
+
+    /** The resampling part of the hand-crafted cue, or null when the configuration leaves it out. */
+    private ResamplingConfig resamplingConfig() {
+        return config.resampling() ? ResamplingConfig.defaults() : null;
     }
 
     private <T> List<T> parallelMap(List<BatchPipeline.Item> items,

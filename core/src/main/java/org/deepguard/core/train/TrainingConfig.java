@@ -27,14 +27,17 @@ import org.deepguard.core.preprocess.ResizePolicy;
  * @param resize           how images become the square input (stored in the bundle's preprocessing)
  * @param patches          patch training and patch-vote inference at native resolution (null: whole image)
  * @param ensemble         members of a seed ensemble (seeds seed, seed+1, ...); 1 = a single network
- * @param spectral         fuse the network score with a spectral-profile classifier fitted on the train split
+ * @param spectral         fuse the network score with the hand-crafted cue (spectral-profile classifier) fitted on
+ *                         the train split
+ * @param resampling       with {@code spectral}: add the resampling-periodicity classifier to the hand-crafted cue
+ *                         (late fusion: the two log-odds are summed); ignored without {@code spectral}
  */
 public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                              double minLearningRate, double warmupEpochs, double weightDecay, int patience,
                              AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
                              int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
                              int workers, long seed, ResizePolicy resize, PatchVoting patches, int ensemble,
-                             boolean spectral) {
+                             boolean spectral, boolean resampling) {
 
     public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                           double minLearningRate, double warmupEpochs, double weightDecay, int patience,
@@ -43,7 +46,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
                           int workers, long seed, ResizePolicy resize) {
         this(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs, weightDecay, patience,
                 augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor,
-                plateauPatience, workers, seed, resize, null, 1, false);
+                plateauPatience, workers, seed, resize, null, 1, false, false);
     }
 
     public TrainingConfig {
@@ -67,20 +70,20 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
 
     /**
      * The defaults of `train`, the best combination measured under the grouped protocol (BENCHMARKS.md): patch
-     * training with 3x3 patch voting, the spectral cue fused in, a 3-seed ensemble. {@code network} sets the patch
+     * training with 3x3 patch voting, the hand-crafted cue (spectral profile + resampling periodicity) fused in, a 3-seed ensemble. {@code network} sets the patch
      * side (the `train` default is 64 px).
      */
     public static TrainingConfig defaults(NetworkConfig network) {
         return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
                 5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed(),
-                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true);
+                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true);
     }
 
     /** The same run with another epoch budget etc. is a different run; workers are not part of it. */
     public TrainingConfig withWorkers(int n) {
         return new TrainingConfig(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
-                plateauFactor, plateauPatience, n, seed, resize, patches, ensemble, spectral);
+                plateauFactor, plateauPatience, n, seed, resize, patches, ensemble, spectral, resampling);
     }
 
     /** Member {@code index} of a seed ensemble: a single network with its own seed. */
@@ -89,6 +92,6 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         NetworkConfig memberNetwork = network.withSeed(network.seed() + index);
         return new TrainingConfig(memberNetwork, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
-                plateauFactor, plateauPatience, workers, memberSeed, resize, patches, 1, false);
+                plateauFactor, plateauPatience, workers, memberSeed, resize, patches, 1, false, false);
     }
 }

@@ -73,6 +73,41 @@ class SpectralClassifierTest {
     }
 
     @Test
+    void resamplingPartAddsItsLogOddsAndRoundTripsThroughJson() throws Exception {
+        Set train = generate(30, 1000);
+        Set test = generate(10, 7000);
+        ResamplingConfig rc = ResamplingConfig.defaults();
+        SpectralClassifier both = SpectralClassifier.fit(train.images(), train.isFake(), SpectrumConfig.defaults(),
+                rc, SpectralClassifier.DEFAULT_L2);
+        SpectralClassifier profileOnly = SpectralClassifier.fit(train.images(), train.isFake(),
+                SpectrumConfig.defaults(), SpectralClassifier.DEFAULT_L2);
+        // The spectral part is fitted on the same vectors either way; the resampling part is its own regression.
+        assertArrayEquals(profileOnly.model().weights(), both.model().weights(), 0);
+        assertEquals(profileOnly.model().bias(), both.model().bias(), 0);
+        double[][] periodic = new double[train.images().size()][];
+        for (int i = 0; i < periodic.length; i++) {
+            periodic[i] = ResamplingFeatures.of(train.images().get(i), rc);
+        }
+        LogisticRegression expectedPart = LogisticRegression.fit(periodic, train.isFake(),
+                SpectralClassifier.DEFAULT_L2, LogisticRegression.ClassWeighting.BALANCED);
+        BufferedImage img = test.images().get(1);
+        double expected = profileOnly.logOdds(img) + expectedPart.logOdds(ResamplingFeatures.of(img, rc));
+        assertEquals(expected, both.logOdds(img), 1e-12);
+        assertTrue(BinaryMetrics.rocAuc(test.isFake(), both.logOdds(test.images())) > 0.9);
+
+        String json = Json.MAPPER.writeValueAsString(both);
+        SpectralClassifier back = Json.MAPPER.readValue(json, SpectralClassifier.class);
+        assertEquals(rc, back.resampling());
+        assertEquals(both.logOdds(img), back.logOdds(img), 0);
+        // Nulls are not written, so a profile-only cue is stored exactly as before the resampling part existed.
+        String old = Json.MAPPER.writeValueAsString(profileOnly);
+        assertTrue(!old.contains("resampling"), old);
+        SpectralClassifier oldBack = Json.MAPPER.readValue(old, SpectralClassifier.class);
+        assertEquals(null, oldBack.resampling());
+        assertEquals(profileOnly.logOdds(img), oldBack.logOdds(img), 0);
+    }
+
+    @Test
     void refusesMismatchedInput() {
         Set train = generate(2, 1);
         assertThrows(IllegalArgumentException.class, () -> SpectralClassifier.fit(train.images(), new boolean[3],
@@ -80,5 +115,11 @@ class SpectralClassifierTest {
         LogisticRegression three = LogisticRegression.fit(new double[][] {{1, 2, 3}, {3, 1, 2}},
                 new boolean[] {true, false}, 1, LogisticRegression.ClassWeighting.NONE);
         assertThrows(IllegalArgumentException.class, () -> new SpectralClassifier(SpectrumConfig.defaults(), three));
+        SpectralClassifier ok = SpectralClassifier.fit(generate(4, 9).images(), new boolean[] {false, true, false,
+                true, false, true, false, true}, SpectrumConfig.defaults(), 0.1);
+        assertThrows(IllegalArgumentException.class, () -> new SpectralClassifier(ok.config(), ok.model(),
+                ResamplingConfig.defaults(), null), "half a resampling part");
+        assertThrows(IllegalArgumentException.class, () -> new SpectralClassifier(ok.config(), ok.model(),
+                ResamplingConfig.defaults(), three), "wrong resampling dimension");
     }
 }

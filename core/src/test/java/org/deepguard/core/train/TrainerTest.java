@@ -91,7 +91,7 @@ class TrainerTest {
         org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(16, 11);
         TrainingConfig levers = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(),
                 true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
-                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false);
+                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
         Path out = dir.resolve("patch-ensemble");
         ModelBundle b = new Trainer(levers, null).train(manifest, manifestFile, out, false);
         assertEquals(2, b.networks().size());
@@ -122,9 +122,11 @@ class TrainerTest {
     void spectralCueIsFittedStoredAndAppliedByTheDetector() throws Exception {
         org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(32, 11);
         TrainingConfig withSpectral = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
-                AugmentationConfig.none(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true);
+                AugmentationConfig.none(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true, true);
         ModelBundle b = new Trainer(withSpectral, null).train(manifest, manifestFile, dir.resolve("spectral"), false);
         assertTrue(b.metadata().spectral != null && b.metadata().fusion != null);
+        assertEquals(org.deepguard.core.spectral.ResamplingConfig.defaults(), b.metadata().spectral.resampling(),
+                "the resampling part is fitted when the configuration asks for it");
         assertTrue(b.metadata().metrics.containsKey("val_auc_spectral"));
         ModelBundle loaded = ModelBundle.load(dir.resolve("spectral"));
         java.awt.image.BufferedImage img = org.deepguard.core.testing.TestImages.texture(32, 99);
