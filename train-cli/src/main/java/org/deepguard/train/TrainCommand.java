@@ -53,7 +53,8 @@ import java.util.Map;
                 "",
                 "--cv K: K models, one per fold, in OUT/fold-i (manifest.csv, bundle,",
                 "result.json), and OUT/cv.json: ROC AUC, AUC after JPEG q75, ECE and",
-                "the file-size and sharpness baselines per fold, with mean and sample",
+                "the baselines (file size, sharpness, the spectral profile of Durall et",
+                "al. alone, the hand-crafted cue alone) per fold, with mean and sample",
                 "std. Groups (the manifest's group column) never straddle folds. A",
                 "rerun skips finished folds and resumes an interrupted training."})
 public class TrainCommand extends BaseCommand {
@@ -102,12 +103,17 @@ public class TrainCommand extends BaseCommand {
             description = "Channels of the CNN branch blocks (default: ${DEFAULT-VALUE}).")
     int[] cnnChannels;
 
-    @Option(names = "--no-high-pass", description = "Do not feed SRM high-pass residuals to the CNN branch.")
+    @Option(names = "--branch-input", paramLabel = "residuals|rgb+residuals|rgb",
+            description = {"What the CNN branch sees: fixed SRM high-pass residuals only (the default: it cannot "
+                    + "learn scene content or colour, which a small training set tempts it to learn), the residuals "
+                    + "beside the RGB pixels, or the RGB pixels alone."})
+    String branchInput;
+
+    // Before --branch-input existed; kept so scripts keep working.
+    @Option(names = "--no-high-pass", hidden = true, description = "Same as --branch-input rgb.")
     boolean noHighPass;
 
-    @Option(names = "--residual-only", negatable = true, defaultValue = "false",
-            description = "The CNN branch sees only the high-pass residuals, not the RGB pixels: it cannot learn "
-                    + "scene content or colour (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--residual-only", hidden = true, description = "Same as --branch-input residuals.")
     boolean residualOnly;
 
     @Option(names = "--resize", defaultValue = "center_crop",
@@ -247,14 +253,37 @@ public class TrainCommand extends BaseCommand {
         }
     }
 
+    /** --branch-input, or what the older flags asked for; residuals by default. */
+    private String branchInput() {
+        String legacy = noHighPass && residualOnly ? "conflict" : noHighPass ? "rgb" : residualOnly ? "residuals" : null;
+        if ("conflict".equals(legacy)) {
+            throw new CliException(ExitCode.USAGE, "--no-high-pass and --residual-only contradict each other");
+        }
+        if (branchInput == null) {
+            return legacy == null ? "residuals" : legacy;
+        }
+        String v = branchInput.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("residuals", "rgb+residuals", "rgb").contains(v)) {
+            throw new CliException(ExitCode.USAGE, "--branch-input must be residuals, rgb+residuals or rgb, got '"
+                    + branchInput + "'");
+        }
+        if (legacy != null && !legacy.equals(v)) {
+            throw new CliException(ExitCode.USAGE, "--branch-input " + v + " contradicts "
+                    + (noHighPass ? "--no-high-pass" : "--residual-only"));
+        }
+        return v;
+    }
+
     /** The training configuration the options describe (shared by one training and each cross-validation fold). */
     private TrainingConfig trainingConfig() {
         if (backboneWeightsFile != null) {
             backboneWeights = BackboneWeights.IMAGENET;
         }
         Backbone backbone = resolveBackbone();
+        String input = branchInput();
         NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
-                .withCnnChannels(cnnChannels).withHighPass(!noHighPass).withResidualOnly(residualOnly && !noHighPass);
+                .withCnnChannels(cnnChannels).withHighPass(!input.equals("rgb"))
+                .withResidualOnly(input.equals("residuals"));
         return new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
                 warmupEpochs, weightDecay, patience,
                 new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,

@@ -62,7 +62,7 @@ class CrossValidationCommandTest {
         assertEquals("group", cv.get("by").asText());
         assertEquals(2, cv.get("fold_results").size());
         for (String metric : List.of("auc", "auc_jpeg75", "ece", "file_size_auc", "sharpness_auc", "spectral_auc",
-                "spectral_auc_jpeg75")) {
+                "spectral_auc_jpeg75", "spectral_resampling_auc", "spectral_resampling_auc_jpeg75")) {
             assertTrue(Double.isFinite(cv.get("mean").get(metric).asDouble(Double.NaN)), metric + ": " + cv);
             assertTrue(Double.isFinite(cv.get("std").get(metric).asDouble(Double.NaN)), metric + ": " + cv);
         }

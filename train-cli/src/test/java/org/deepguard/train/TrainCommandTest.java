@@ -5,6 +5,7 @@ import org.deepguard.cli.ExitCode;
 import org.deepguard.core.data.DatasetScanner;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.model.NetworkConfig;
 import org.deepguard.core.testing.TestImages;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,10 +75,39 @@ class TrainCommandTest {
         assertEquals(ExitCode.OK, code, e.toString());
         assertEquals(org.deepguard.core.model.Backbone.NONE, ModelBundle.readMetadata(out).network.backbone());
         assertTrue(ModelBundle.readMetadata(out).network.highPass());
+        assertTrue(ModelBundle.readMetadata(out).network.residualOnly(), "the branch sees residuals by default");
         assertTrue(e.toString().contains("backbone auto"), e.toString());
         assertEquals(ExitCode.USAGE, Cli.execute(new TrainCommand(), new String[] {"--manifest", manifest.toString(),
                 "-o", dir.resolve("x").toString(), "--backbone", "vgg"}, new PrintWriter(new StringWriter()),
                 new PrintWriter(new StringWriter())));
+    }
+
+    @Test
+    void branchInputSelectsWhatTheCnnBranchSeesAndOldFlagsStillWork() throws Exception {
+        StringWriter e = new StringWriter();
+        Path rgb = dir.resolve("rgb");
+        assertEquals(ExitCode.OK, run(args(rgb, "--epochs", "1", "--branch-input", "rgb", "--no-spectral"),
+                new StringWriter(), e), e.toString());
+        NetworkConfig n = ModelBundle.readMetadata(rgb).network;
+        assertTrue(!n.highPass() && !n.residualOnly());
+        Path both = dir.resolve("both");
+        assertEquals(ExitCode.OK, run(args(both, "--epochs", "1", "--branch-input", "RGB+residuals",
+                "--no-spectral"), new StringWriter(), e), e.toString());
+        n = ModelBundle.readMetadata(both).network;
+        assertTrue(n.highPass() && !n.residualOnly());
+        Path legacy = dir.resolve("legacy");
+        assertEquals(ExitCode.OK, run(args(legacy, "--epochs", "1", "--no-high-pass", "--no-spectral"),
+                new StringWriter(), e), e.toString());
+        assertTrue(!ModelBundle.readMetadata(legacy).network.highPass());
+
+        StringWriter bad = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad"), "--branch-input", "pixels"), new StringWriter(),
+                bad));
+        assertTrue(bad.toString().contains("--branch-input must be"), bad.toString());
+        StringWriter clash = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("clash"), "--branch-input", "residuals",
+                "--no-high-pass"), new StringWriter(), clash));
+        assertTrue(clash.toString().contains("contradicts --no-high-pass"), clash.toString());
     }
 
     @Test

@@ -42,8 +42,9 @@ public class ModelMetadata {
      */
     public List<WeightsFile> ensemble;
     /**
-     * The spectral cue: a classifier on the azimuthally averaged power spectrum, fused with the network's image
-     * log-odds by {@link #fusion} before temperature scaling. Null when off.
+     * The hand-crafted cue: a classifier on the azimuthally averaged power spectrum, plus one on resampling
+     * periodicity when trained with it, fused with the network's image log-odds by {@link #fusion} before
+     * temperature scaling. Null when off. (The JSON name predates the resampling part.)
      */
     public SpectralClassifier spectral;
     public ScoreFusion fusion;
