@@ -2,9 +2,9 @@ package org.deepguard.core.train;
 
 import org.deepguard.core.image.ImageLoadException;
 import org.deepguard.core.metrics.ShortcutFeatures;
+import org.deepguard.core.spectral.ResamplingConfig;
 import org.deepguard.core.spectral.SpectralClassifier;
 import org.deepguard.core.spectral.SpectrumConfig;
-import org.deepguard.core.spectral.ResamplingConfig;
 
 /**
  * A reference classifier scored on every cross-validation fold beside the model, on the same test images. Its ROC

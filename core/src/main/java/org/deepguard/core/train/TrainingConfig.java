@@ -70,8 +70,9 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
 
     /**
      * The defaults of `train`, the best combination measured under the grouped protocol (BENCHMARKS.md): patch
-     * training with 3x3 patch voting, the hand-crafted cue (spectral profile + resampling periodicity) fused in, a 3-seed ensemble. {@code network} sets the patch
-     * side (the `train` default is 64 px).
+     * training with 3x3 patch voting, the hand-crafted cue (spectral profile + resampling periodicity) fused in, a
+     * 3-seed ensemble. {@code network} sets the patch side and the CNN branch's input (`train` uses 64 px and
+     * residuals only: {@code NetworkConfig.defaults(64, seed).withResidualOnly(true)}).
      */
     public static TrainingConfig defaults(NetworkConfig network) {
         return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
