@@ -50,9 +50,9 @@ public final class DetectServer implements AutoCloseable {
     /** Room for multipart boundaries and part headers on top of the image bytes. */
     static final long MULTIPART_SLACK = 64 * 1024;
 
-    /** Draws the explanation overlay for a preprocessed tensor; kept behind an interface so the page works without one. */
+    /** Draws the explanation overlay for a decoded image; kept behind an interface so the page works without one. */
     public interface OverlayRenderer {
-        BufferedImage render(float[] tensor, Prediction prediction);
+        BufferedImage render(BufferedImage rgb, Prediction prediction);
     }
 
     public record Settings(long maxBytes, long maxPixels, int maxConcurrent) {
@@ -204,9 +204,7 @@ public final class DetectServer implements AutoCloseable {
         o.put("width", image.width());
         o.put("height", image.height());
         if (wantsOverlay(ctx)) {
-            // the explanation looks at the single centred view (the centre patch under patch voting)
-            o.put("overlay", overlay == null ? null
-                    : dataUri(overlay.render(detector.preprocessor().toTensor(image.rgb()), p)));
+            o.put("overlay", overlay == null ? null : dataUri(overlay.render(image.rgb(), p)));
         }
         o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
         json(ctx, 200, o);

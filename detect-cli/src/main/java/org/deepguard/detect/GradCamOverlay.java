@@ -8,15 +8,22 @@ import org.deepguard.core.model.HybridNetwork;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.model.Prediction;
 
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 
 /**
  * The page's heatmap: Grad-CAM++ from core's explanation engine on its default layer, for the class the page shows
- * (fake when p_fake reaches the threshold, real otherwise), blended over what the network saw.
+ * (fake when p_fake reaches the threshold, real otherwise), blended over what the network saw: for a patch-voting
+ * model (the `train` default) every inference patch is explained and the maps are stitched over the whole image, as
+ * `gradcam` does; otherwise the single preprocessed view. Overlays larger than {@link #MAX_SIDE} are shrunk for
+ * display only, after the map is computed.
  */
 final class GradCamOverlay implements DetectServer.OverlayRenderer {
     /** Opacity of the colour layer: enough to read the heat, little enough to see the face under it. */
     static final double ALPHA = 0.45;
+    /** Longest side of a returned overlay: a page shows it, and a data URI of a 12-megapixel PNG would not help. */
+    static final int MAX_SIDE = 768;
 
     private final Explainer explainer;
     private final String layer;
@@ -31,9 +38,35 @@ final class GradCamOverlay implements DetectServer.OverlayRenderer {
     }
 
     @Override
-    public BufferedImage render(float[] tensor, Prediction prediction) {
+    public BufferedImage render(BufferedImage rgb, Prediction prediction) {
         int target = prediction.pFake() >= prediction.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL;
+        if (explainer.preprocessor().spec().patches() != null) {
+            Explainer.Mosaic m = explainer.explainMosaic(rgb, layer, CamMethod.GRAD_CAM_PLUS_PLUS, target);
+            // as in `gradcam`: over the decoded image (the map is resized to it when a small image was enlarged)
+            return fit(Overlays.overlay(rgb, m.map(), ALPHA));
+        }
+        float[] tensor = explainer.preprocessor().toTensor(rgb);
         Explanation e = explainer.explain(tensor, layer, CamMethod.GRAD_CAM_PLUS_PLUS, target);
         return Overlays.overlay(Overlays.inputImage(tensor, explainer.preprocessor().spec()), e.upsampled(), ALPHA);
+    }
+
+    /** The overlay shrunk so its longest side is at most {@link #MAX_SIDE}, aspect kept. */
+    static BufferedImage fit(BufferedImage img) {
+        int longest = Math.max(img.getWidth(), img.getHeight());
+        if (longest <= MAX_SIDE) {
+            return img;
+        }
+        double f = (double) MAX_SIDE / longest;
+        return scaled(img, Math.max(1, (int) Math.round(img.getWidth() * f)),
+                Math.max(1, (int) Math.round(img.getHeight() * f)));
+    }
+
+    private static BufferedImage scaled(BufferedImage img, int w, int h) {
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, w, h, null);
+        g.dispose();
+        return out;
     }
 }

@@ -191,10 +191,9 @@ final class VideoDetection {
             Path target = dir.resolve(String.format(Locale.ROOT, "%s_f%06d_p%.4f.png", stem, k.score().index(),
                     k.score().pFake()));
             AtomicFiles.write(target, os -> ImageIO.write(k.image(), "png", os));
-            float[] tensor = detector.preprocessor().toTensor(k.image());
             Prediction p = Prediction.of(k.score().logOdds(), detector.bundle().metadata().temperature,
                     detector.threshold(), 0);
-            java.awt.image.BufferedImage overlay = overlays.render(tensor, p);
+            java.awt.image.BufferedImage overlay = overlays.render(k.image(), p);
             AtomicFiles.write(dir.resolve(target.getFileName().toString().replace(".png", "_gradcam.png")),
                     os -> ImageIO.write(overlay, "png", os));
         }

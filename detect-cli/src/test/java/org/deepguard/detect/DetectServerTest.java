@@ -48,7 +48,7 @@ class DetectServerTest {
     static final BufferedImage IMAGE = TestImages.texture(40, 1);
 
     /** Stands in for the heatmap engine: a 3x2 image, so the test can tell it came back intact. */
-    static final DetectServer.OverlayRenderer STUB_OVERLAY = (tensor, prediction) -> new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
+    static final DetectServer.OverlayRenderer STUB_OVERLAY = (rgb, prediction) -> new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
 
     @BeforeAll
     static void setUp() throws Exception {
