@@ -9,8 +9,9 @@ import java.awt.image.BufferedImage;
  * periodic pattern, the "checkerboard" of Odena et al. 2016. A photograph down-scaled from a larger original, or
  * taken at native resolution, has no preferred phase.
  *
- * <p>The features, for each period p = 2..maxPeriod, on the BT.601 luma of the whole image at native resolution
- * (never resampled: any interpolation would create the very pattern we look for):
+ * <p>The features, for each period p = 2..maxPeriod, on the BT.601 luma of the image at native resolution (never
+ * resampled: any interpolation would create the very pattern we look for), or of its centred window of at most
+ * {@code cropSize} x {@code cropSize} pixels:
  * <ol>
  *   <li>the absolute second differences |Y(x+1) - 2Y(x) + Y(x-1)| along rows (dx) and along columns (dy), on the
  *       interior pixels (a linear predictor's error: zero on linear ramps, large where the pixel does not follow
@@ -34,7 +35,9 @@ public final class ResamplingFeatures {
             throw new IllegalArgumentException("image " + w + "x" + h + " is too small for resampling features: "
                     + "both sides must be at least " + cfg.minSide() + " px");
         }
-        return of(SpectrumFeatures.luma(rgb, 0, 0, w, h), w, h, cfg);
+        int cw = Math.min(w, cfg.cropSize());
+        int ch = Math.min(h, cfg.cropSize());
+        return of(SpectrumFeatures.luma(rgb, (w - cw) / 2, (h - ch) / 2, cw, ch), cw, ch, cfg);
     }
 
     /** The feature vector of a row-major luma array (0-255 scale). */

@@ -127,7 +127,25 @@ class ResamplingFeaturesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ResamplingFeatures.of(gray(new double[17][40]), CFG));
         assertTrue(e.getMessage().contains("17"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new ResamplingConfig(1, 0.01));
-        assertThrows(IllegalArgumentException.class, () -> new ResamplingConfig(8, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ResamplingConfig(1, 0.01, 512));
+        assertThrows(IllegalArgumentException.class, () -> new ResamplingConfig(8, 0, 512));
+        assertThrows(IllegalArgumentException.class, () -> new ResamplingConfig(8, 0.01, 17));
+    }
+
+    @Test
+    void largeImagesAreReadInTheirCentredWindow() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        double[][] big = new double[70][90];
+        for (double[] row : big) {
+            for (int x = 0; x < row.length; x++) {
+                row[x] = 30 + rnd.nextInt(190);
+            }
+        }
+        ResamplingConfig capped = new ResamplingConfig(8, 0.01, 40);
+        double[][] centre = new double[40][40];
+        for (int y = 0; y < 40; y++) {
+            System.arraycopy(big[15 + y], 25, centre[y], 0, 40); // ((70 - 40) / 2, (90 - 40) / 2)
+        }
+        assertArrayEquals(ResamplingFeatures.of(gray(centre), CFG), ResamplingFeatures.of(gray(big), capped), 0);
     }
 }
