@@ -188,14 +188,15 @@ public final class DetectServer implements AutoCloseable {
             bytes = in.readAllBytes();
         }
         DecodedImage image;
+        Prediction p;
         try {
             image = ImageLoader.decode(bytes, name,
                     new ImageLoader.Limits(settings.maxBytes(), settings.maxPixels()));
+            p = detector.predictPrepared(List.of(detector.prepare(image.rgb(), name))).get(0);
         } catch (ImageLoadException e) {
             error(ctx, statusFor(e.problem()), e.problem().code(), e.getMessage());
             return;
         }
-        Prediction p = detector.predict(image.rgb());
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("label", p.verdict().label());
         o.put("p_fake", round(p.pFake()));

@@ -16,8 +16,8 @@ import java.awt.image.BufferedImage;
  * The page's heatmap: Grad-CAM++ from core's explanation engine on its default layer, for the class the page shows
  * (fake when p_fake reaches the threshold, real otherwise), blended over what the network saw: for a patch-voting
  * model (the `train` default) every inference patch is explained and the maps are stitched over the whole image, as
- * `gradcam` does; otherwise the single preprocessed view. Overlays larger than {@link #MAX_SIDE} are shrunk for
- * display only, after the map is computed.
+ * `gradcam` does; otherwise the single preprocessed view. Mosaics are drawn at most {@link #MAX_SIDE} pixels on
+ * their longest side (display size; the patches themselves are explained at native resolution).
  */
 final class GradCamOverlay implements DetectServer.OverlayRenderer {
     /** Opacity of the colour layer: enough to read the heat, little enough to see the face under it. */
@@ -41,16 +41,17 @@ final class GradCamOverlay implements DetectServer.OverlayRenderer {
     public BufferedImage render(BufferedImage rgb, Prediction prediction) {
         int target = prediction.pFake() >= prediction.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL;
         if (explainer.preprocessor().spec().patches() != null) {
-            Explainer.Mosaic m = explainer.explainMosaic(rgb, layer, CamMethod.GRAD_CAM_PLUS_PLUS, target);
-            // as in `gradcam`: over the decoded image (the map is resized to it when a small image was enlarged)
-            return fit(Overlays.overlay(rgb, m.map(), ALPHA));
+            Explainer.Mosaic m = explainer.explainMosaic(rgb, layer, CamMethod.GRAD_CAM_PLUS_PLUS, target, MAX_SIDE);
+            // as in `gradcam`, over the decoded image, here at display size (the map is resized to it when they
+            // differ, e.g. when a small image was enlarged into a patch)
+            return Overlays.overlay(fit(rgb), m.map(), ALPHA);
         }
         float[] tensor = explainer.preprocessor().toTensor(rgb);
         Explanation e = explainer.explain(tensor, layer, CamMethod.GRAD_CAM_PLUS_PLUS, target);
         return Overlays.overlay(Overlays.inputImage(tensor, explainer.preprocessor().spec()), e.upsampled(), ALPHA);
     }
 
-    /** The overlay shrunk so its longest side is at most {@link #MAX_SIDE}, aspect kept. */
+    /** The image shrunk so its longest side is at most {@link #MAX_SIDE}, aspect kept (unchanged when smaller). */
     static BufferedImage fit(BufferedImage img) {
         int longest = Math.max(img.getWidth(), img.getHeight());
         if (longest <= MAX_SIDE) {

@@ -113,8 +113,9 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--no-high-pass", hidden = true, description = "Same as --branch-input rgb.")
     boolean noHighPass;
 
-    @Option(names = "--residual-only", hidden = true, description = "Same as --branch-input residuals.")
-    boolean residualOnly;
+    @Option(names = "--residual-only", negatable = true, hidden = true,
+            description = "Same as --branch-input residuals; --no-residual-only: rgb+residuals.")
+    Boolean residualOnly; // null when absent: the two forms map to different inputs
 
     @Option(names = "--resize", defaultValue = "center_crop",
             description = "center_crop, native_crop (no resampling), stretch or pad (default: ${DEFAULT-VALUE}).")
@@ -135,7 +136,8 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--no-spectral",
             description = "Do not fuse the network's score with the hand-crafted cue (on by default: a logistic "
                     + "regression on the azimuthally averaged power spectrum, Durall et al. 2020, plus one on "
-                    + "resampling periodicity, fitted on the train split, fused on the validation split).")
+                    + "resampling periodicity, fitted on the train split, fused on the validation split, then refitted on "
+                    + "train+val).")
     boolean noSpectral;
 
     @Option(names = "--no-resampling",
@@ -255,10 +257,11 @@ public class TrainCommand extends BaseCommand {
 
     /** --branch-input, or what the older flags asked for; residuals by default. */
     private String branchInput() {
-        String legacy = noHighPass && residualOnly ? "conflict" : noHighPass ? "rgb" : residualOnly ? "residuals" : null;
-        if ("conflict".equals(legacy)) {
-            throw new CliException(ExitCode.USAGE, "--no-high-pass and --residual-only contradict each other");
+        if (noHighPass && residualOnly != null) {
+            throw new CliException(ExitCode.USAGE, "--no-high-pass and --" + (residualOnly ? "" : "no-")
+                    + "residual-only contradict each other");
         }
+        String legacy = noHighPass ? "rgb" : residualOnly == null ? null : residualOnly ? "residuals" : "rgb+residuals";
         if (branchInput == null) {
             return legacy == null ? "residuals" : legacy;
         }
@@ -269,7 +272,7 @@ public class TrainCommand extends BaseCommand {
         }
         if (legacy != null && !legacy.equals(v)) {
             throw new CliException(ExitCode.USAGE, "--branch-input " + v + " contradicts "
-                    + (noHighPass ? "--no-high-pass" : "--residual-only"));
+                    + (noHighPass ? "--no-high-pass" : residualOnly ? "--residual-only" : "--no-residual-only"));
         }
         return v;
     }

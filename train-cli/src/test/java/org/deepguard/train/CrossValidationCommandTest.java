@@ -113,6 +113,27 @@ class CrossValidationCommandTest {
     }
 
     @Test
+    void foldsTrainedBeforeTheResamplingSwitchCountAsWithoutIt() throws Exception {
+        Path out = dir.resolve("cv-old");
+        assertEquals(ExitCode.OK, train(new StringWriter(), new StringWriter(), "-o", out.toString(), "--cv", "2",
+                "--no-resampling"));
+        for (int f = 0; f < 2; f++) { // as written before the switch existed: no key in the stored configuration
+            Path meta = out.resolve("fold-" + f + "/model.json");
+            String json = Files.readString(meta);
+            String old = json.replaceAll(",\\s*\"resampling\"\\s*:\\s*false", "");
+            assertTrue(!old.equals(json), json);
+            Files.writeString(meta, old);
+            Files.delete(out.resolve("fold-" + f + "/result.json"));
+        }
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, train(new StringWriter(), e, "-o", out.toString(), "--cv", "2", "--no-resampling",
+                "-v"), e.toString());
+        assertTrue(e.toString().contains("model already trained"), e.toString());
+        // the new default adds the resampling cue: those folds cannot stand for it
+        assertEquals(ExitCode.INPUT, train(new StringWriter(), new StringWriter(), "-o", out.toString(), "--cv", "2"));
+    }
+
+    @Test
     void aFinishedModelWithoutAResultIsScoredNotRetrained() throws Exception {
         Path out = dir.resolve("cv-resume");
         assertEquals(ExitCode.OK, train(new StringWriter(), new StringWriter(), "-o", out.toString(), "--cv", "2"));

@@ -99,6 +99,11 @@ class TrainCommandTest {
         assertEquals(ExitCode.OK, run(args(legacy, "--epochs", "1", "--no-high-pass", "--no-spectral"),
                 new StringWriter(), e), e.toString());
         assertTrue(!ModelBundle.readMetadata(legacy).network.highPass());
+        Path legacyBoth = dir.resolve("legacy-both");
+        assertEquals(ExitCode.OK, run(args(legacyBoth, "--epochs", "1", "--no-residual-only", "--no-spectral"),
+                new StringWriter(), e), e.toString());
+        n = ModelBundle.readMetadata(legacyBoth).network;
+        assertTrue(n.highPass() && !n.residualOnly(), "--no-residual-only gives the earlier default");
 
         StringWriter bad = new StringWriter();
         assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad"), "--branch-input", "pixels"), new StringWriter(),

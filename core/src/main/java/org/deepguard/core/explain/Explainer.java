@@ -174,18 +174,39 @@ public final class Explainer {
      *         smaller than a patch) and the number of patches explained
      */
     public Mosaic explainMosaic(BufferedImage rgb, String layer, CamMethod method, int targetClass) {
+        return explainMosaic(rgb, layer, method, targetClass, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #explainMosaic(BufferedImage, String, CamMethod, int)}, with the map built at most {@code maxSide}
+     * pixels on its longest side (aspect kept): the patches are still cut and explained at native resolution, only
+     * the canvas they are accumulated on is smaller, so a page showing a 40-megapixel photo does not hold maps of
+     * its full size.
+     */
+    public Mosaic explainMosaic(BufferedImage rgb, String layer, CamMethod method, int targetClass, int maxSide) {
+        if (maxSide < 1) {
+            throw new IllegalArgumentException("max side must be positive, got " + maxSide);
+        }
         String name = resolveLayer(layer);
         Preprocessor.PatchGrid grid = preprocessor.patchGrid(rgb);
-        double[] sum = new double[grid.width() * grid.height()];
+        double scale = Math.min(1.0, (double) maxSide / Math.max(grid.width(), grid.height()));
+        int w = Math.max(1, (int) Math.round(grid.width() * scale));
+        int h = Math.max(1, (int) Math.round(grid.height() * scale));
+        double[] sum = new double[w * h];
         int[] count = new int[sum.length];
         int s = inputSize();
         for (Preprocessor.Patch p : grid.patches()) {
             LayerCapture capture = network.capture(preprocessor.batch(List.of(p.tensor())), name, logits -> targetClass);
-            Heatmap up = rawCamMap(capture, method).resize(s, s);
-            for (int y = 0; y < s; y++) {
-                for (int x = 0; x < s; x++) {
-                    int at = (p.y() + y) * grid.width() + p.x() + x;
-                    sum[at] += up.at(x, y);
+            // the patch's footprint on the canvas: [x0, x1) x [y0, y1)
+            int x0 = (int) Math.round(p.x() * scale);
+            int y0 = (int) Math.round(p.y() * scale);
+            int x1 = Math.min(w, Math.max(x0 + 1, (int) Math.round((p.x() + s) * scale)));
+            int y1 = Math.min(h, Math.max(y0 + 1, (int) Math.round((p.y() + s) * scale)));
+            Heatmap up = rawCamMap(capture, method).resize(x1 - x0, y1 - y0);
+            for (int y = y0; y < y1; y++) {
+                for (int x = x0; x < x1; x++) {
+                    int at = y * w + x;
+                    sum[at] += up.at(x - x0, y - y0);
                     count[at]++;
                 }
             }
@@ -193,8 +214,7 @@ public final class Explainer {
         for (int i = 0; i < sum.length; i++) {
             sum[i] = count[i] == 0 ? 0 : sum[i] / count[i];
         }
-        return new Mosaic(name, method, targetClass, new Heatmap(grid.width(), grid.height(), sum).normalised(),
-                grid.patches().size());
+        return new Mosaic(name, method, targetClass, new Heatmap(w, h, sum).normalised(), grid.patches().size());
     }
 
     /** A whole-image explanation stitched from patch explanations. */

@@ -69,11 +69,18 @@ public final class Detector {
 
     /** Decodes and prepares a file (thread-safe: call it from decoding workers). */
     public PreparedImage prepare(Path file) throws ImageLoadException {
-        BufferedImage rgb = preprocessor.decode(file).rgb();
+        return prepare(preprocessor.decode(file).rgb(), file.toString());
+    }
+
+    /**
+     * Prepares a decoded image, refusing one too small for the bundle's hand-crafted cue (16 px for the spectral
+     * profile, 18 px with the resampling part) as {@link ImageProblem#TOO_SMALL}, named by {@code source}.
+     */
+    public PreparedImage prepare(BufferedImage image, String source) throws ImageLoadException {
         try {
-            return prepare(rgb);
-        } catch (IllegalArgumentException e) { // the spectral cue needs a minimum side
-            throw new ImageLoadException(file.toString(), ImageProblem.TOO_SMALL, e.getMessage());
+            return prepare(image);
+        } catch (IllegalArgumentException e) { // the hand-crafted cue needs a minimum side
+            throw new ImageLoadException(source, ImageProblem.TOO_SMALL, e.getMessage());
         }
     }
 

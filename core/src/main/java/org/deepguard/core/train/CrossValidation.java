@@ -214,6 +214,7 @@ public final class CrossValidation {
         Map<String, Object> mine = Json.MAPPER.convertValue(config, Map.class);
         stored.remove("workers");
         mine.remove("workers");
+        stored.putIfAbsent("resampling", false); // folds trained before the switch existed had no resampling cue
         return Json.line(stored).equals(Json.line(mine));
     }
 

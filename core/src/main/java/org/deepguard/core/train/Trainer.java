@@ -140,7 +140,7 @@ public final class Trainer {
         Path stateFile = checkpoints.resolve(STATE_FILE);
         if (resume && Files.exists(last) && Files.exists(stateFile)) {
             state = Json.MAPPER.readValue(stateFile.toFile(), State.class);
-            if (!configJson.equals(state.configJson)) {
+            if (!sameTraining(configJson, state.configJson)) {
                 throw new IllegalArgumentException(outDir + ": cannot resume: the training configuration differs from "
                         + "the checkpoint's (" + state.configJson + ")");
             }
@@ -298,7 +298,23 @@ public final class Trainer {
             return false;
         }
         State state = Json.MAPPER.readValue(stateFile.toFile(), State.class);
-        return Json.line(memberConfig.withWorkers(0)).equals(state.configJson);
+        return sameTraining(Json.line(memberConfig.withWorkers(0)), state.configJson);
+    }
+
+    /**
+     * Whether a checkpoint's stored configuration trains the network(s) exactly as this one does. The resampling
+     * switch only changes the hand-crafted cue fitted after training, and checkpoints written before it existed
+     * lack the key, so it is left out of the comparison (the cue then follows the current configuration).
+     */
+    static boolean sameTraining(String currentJson, String storedJson) throws IOException {
+        if (storedJson == null) {
+            return false;
+        }
+        Map<?, ?> current = Json.MAPPER.readValue(currentJson, LinkedHashMap.class);
+        Map<?, ?> stored = Json.MAPPER.readValue(storedJson, LinkedHashMap.class);
+        current.remove("resampling");
+        stored.remove("resampling");
+        return current.equals(stored);
     }
 
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */

@@ -52,5 +52,15 @@ class ExplainerMosaicTest {
         double min = java.util.Arrays.stream(m4.map().values()).min().orElseThrow();
         assertEquals(1.0, max, 1e-12);
         assertEquals(0.0, min, 1e-12);
+
+        // a display-size canvas: same patches, a smaller map; no cap when the image already fits
+        Explainer.Mosaic small = explainer.explainMosaic(wide, "cnn2_relu", CamMethod.GRAD_CAM, HybridNetwork.FAKE,
+                20);
+        assertEquals(4, small.patches());
+        assertEquals(20, small.map().width());
+        assertEquals(12, small.map().height());
+        assertEquals(1.0, java.util.Arrays.stream(small.map().values()).max().orElseThrow(), 1e-12);
+        assertArrayEquals(m4.map().values(), explainer.explainMosaic(wide, "cnn2_relu", CamMethod.GRAD_CAM,
+                HybridNetwork.FAKE, 40).map().values(), 0);
     }
 }

@@ -55,4 +55,31 @@ class SpectralFusionBundleTest {
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.load(dir.resolve("fused")));
         assertTrue(e.getMessage().contains("spectral"), e.getMessage());
     }
+
+    @Test
+    void imagesTooSmallForTheResamplingPartAreRefusedByName() throws Exception {
+        List<BufferedImage> images = new ArrayList<>();
+        boolean[] fake = new boolean[8];
+        for (int i = 0; i < 8; i++) {
+            images.add(TestImages.texture(32, i));
+            fake[i] = i % 2 == 1;
+        }
+        ModelBundle plain = TinyModels.tinyBundle(dir.resolve("plain"), 16, 3);
+        ModelMetadata meta = new ModelMetadata();
+        meta.network = plain.metadata().network;
+        meta.preprocessing = Preprocessing.defaults(16);
+        meta.spectral = SpectralClassifier.fit(images, fake, new SpectrumConfig(32, 16, true, 1.0),
+                org.deepguard.core.spectral.ResamplingConfig.defaults(), 0.1);
+        meta.fusion = new ScoreFusion(1, 1, 0);
+        Detector detector = new Detector(ModelBundle.save(dir.resolve("cue"), meta, plain.network()));
+
+        // 17 px: enough for the spectral profile (16), not for the resampling part (18)
+        org.deepguard.core.image.ImageLoadException e = assertThrows(
+                org.deepguard.core.image.ImageLoadException.class,
+                () -> detector.prepare(TestImages.texture(17, 1), "upload.png"));
+        assertEquals(org.deepguard.core.image.ImageProblem.TOO_SMALL, e.problem());
+        assertTrue(e.getMessage().contains("upload.png") && e.getMessage().contains("18"), e.getMessage());
+        double z = detector.imageLogOdds(List.of(detector.prepare(TestImages.texture(18, 1), "ok.png")))[0];
+        assertTrue(Double.isFinite(z));
+    }
 }

@@ -80,10 +80,28 @@ class TrainerTest {
         assertThrows(IllegalStateException.class,
                 () -> new Trainer(config(3), crashAfterFirstEpoch).train(manifest, manifestFile, out, false));
         assertTrue(Files.exists(out.resolve("checkpoints/last.zip")));
+        // as a checkpoint written before the resampling switch existed: its stored configuration lacks the key
+        Path state = out.resolve("checkpoints/state.json");
+        String stored = Files.readString(state);
+        String withoutSwitch = stored.replace(",\\\"resampling\\\":false", "");
+        assertNotEquals(stored, withoutSwitch);
+        Files.writeString(state, withoutSwitch);
         ModelBundle resumed = new Trainer(config(3), null).train(manifest, manifestFile, out, true);
         assertEquals(3, resumed.metadata().history.size());
         // best checkpoints are chosen the same way, so the final weights must match exactly
         assertEquals(straight.network().params(), resumed.network().params());
+    }
+
+    @Test
+    void checkpointIdentityIgnoresOnlyTheResamplingSwitch() throws Exception {
+        String now = org.deepguard.core.io.Json.line(config(3).withWorkers(0));
+        String other = org.deepguard.core.io.Json.line(config(4).withWorkers(0));
+        String old = now.replace(",\"resampling\":false", "");
+        assertNotEquals(now, old);
+        assertTrue(Trainer.sameTraining(now, old));
+        assertTrue(Trainer.sameTraining(now, now.replace("\"resampling\":false", "\"resampling\":true")));
+        assertTrue(!Trainer.sameTraining(other, old), "another epoch budget is another run");
+        assertTrue(!Trainer.sameTraining(now, null));
     }
 
     @Test
