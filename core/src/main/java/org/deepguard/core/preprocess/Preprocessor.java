@@ -64,9 +64,19 @@ public final class Preprocessor {
         if (voting == null) {
             throw new IllegalStateException("this preprocessing has no patch voting");
         }
-        Native n = nativePlanes(image);
         int size = spec.inputSize();
+        BufferedImage rgb = ImageLoader.toRgb(image);
         List<Patch> out = new ArrayList<>();
+        if (Math.min(rgb.getWidth(), rgb.getHeight()) >= size) {
+            // no enlargement: each patch reads its own pixels, so a 40-megapixel photo is never copied into planes
+            for (int y : voting.offsets(rgb.getHeight(), size)) {
+                for (int x : voting.offsets(rgb.getWidth(), size)) {
+                    out.add(new Patch(x, y, normalise(planes(rgb.getSubimage(x, y, size, size)), size, 0, 0)));
+                }
+            }
+            return new PatchGrid(rgb.getWidth(), rgb.getHeight(), out);
+        }
+        Native n = nativePlanes(rgb);
         for (int y : voting.offsets(n.height, size)) {
             for (int x : voting.offsets(n.width, size)) {
                 out.add(new Patch(x, y, normalise(n.planes, n.width, x, y)));
@@ -87,8 +97,14 @@ public final class Preprocessor {
         if (spec.patches() == null) {
             return toTensor(image);
         }
-        Native n = nativePlanes(image);
         int size = spec.inputSize();
+        BufferedImage rgb = ImageLoader.toRgb(image);
+        if (Math.min(rgb.getWidth(), rgb.getHeight()) >= size) { // read only the patch (same draws as below)
+            int x = random.nextInt(rgb.getWidth() - size + 1);
+            int y = random.nextInt(rgb.getHeight() - size + 1);
+            return normalise(planes(rgb.getSubimage(x, y, size, size)), size, 0, 0);
+        }
+        Native n = nativePlanes(rgb);
         return normalise(n.planes, n.width, random.nextInt(n.width - size + 1), random.nextInt(n.height - size + 1));
     }
 
