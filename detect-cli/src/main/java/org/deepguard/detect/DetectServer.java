@@ -8,6 +8,7 @@ import org.deepguard.core.image.DecodedImage;
 import org.deepguard.core.image.ImageLoadException;
 import org.deepguard.core.image.ImageLoader;
 import org.deepguard.core.image.ImageProblem;
+import org.deepguard.core.image.ImageScaling;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.Prediction;
@@ -270,7 +271,7 @@ public final class DetectServer implements AutoCloseable {
             fo.put("p_fake", round(f.pFake()));
             BufferedImage img = images.get(f.index());
             if (img != null) {
-                fo.put("thumbnail", dataUri(thumbnail(img, 96)));
+                fo.put("thumbnail", dataUri(ImageScaling.fit(img, 96)));
             }
             strip.add(fo);
         }
@@ -286,18 +287,6 @@ public final class DetectServer implements AutoCloseable {
         json(ctx, 200, o);
     }
 
-    private static BufferedImage thumbnail(BufferedImage src, int maxSide) {
-        double scale = Math.min(1.0, (double) maxSide / Math.max(src.getWidth(), src.getHeight()));
-        int w = Math.max(1, (int) Math.round(src.getWidth() * scale));
-        int h = Math.max(1, (int) Math.round(src.getHeight() * scale));
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = out.createGraphics();
-        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION,
-                java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(src, 0, 0, w, h, null);
-        g.dispose();
-        return out;
-    }
 
     private static boolean wantsOverlay(Context ctx) {
         String v = ctx.queryParam("overlay");

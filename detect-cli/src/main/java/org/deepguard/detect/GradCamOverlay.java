@@ -4,12 +4,11 @@ import org.deepguard.core.explain.CamMethod;
 import org.deepguard.core.explain.Explainer;
 import org.deepguard.core.explain.Explanation;
 import org.deepguard.core.explain.Overlays;
+import org.deepguard.core.image.ImageScaling;
 import org.deepguard.core.model.HybridNetwork;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.model.Prediction;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 
 /**
@@ -53,21 +52,6 @@ final class GradCamOverlay implements DetectServer.OverlayRenderer {
 
     /** The image shrunk so its longest side is at most {@link #MAX_SIDE}, aspect kept (unchanged when smaller). */
     static BufferedImage fit(BufferedImage img) {
-        int longest = Math.max(img.getWidth(), img.getHeight());
-        if (longest <= MAX_SIDE) {
-            return img;
-        }
-        double f = (double) MAX_SIDE / longest;
-        return scaled(img, Math.max(1, (int) Math.round(img.getWidth() * f)),
-                Math.max(1, (int) Math.round(img.getHeight() * f)));
-    }
-
-    private static BufferedImage scaled(BufferedImage img, int w, int h) {
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(img, 0, 0, w, h, null);
-        g.dispose();
-        return out;
+        return ImageScaling.fit(img, MAX_SIDE);
     }
 }

@@ -1,11 +1,12 @@
 package org.deepguard.core.metrics;
 
+import org.deepguard.core.image.ImageScaling;
+
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -154,14 +155,7 @@ public record Perturbation(Kind kind, double strength) {
     }
 
     static BufferedImage resize(BufferedImage rgb, double factor) {
-        int w = Math.max(1, (int) Math.round(rgb.getWidth() * factor));
-        int h = Math.max(1, (int) Math.round(rgb.getHeight() * factor));
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        var g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(rgb, 0, 0, w, h, null);
-        g.dispose();
-        return out;
+        return ImageScaling.scaled(rgb, factor);
     }
 
     static BufferedImage noise(BufferedImage rgb, double sigma, long seed) {

@@ -1,9 +1,9 @@
 package org.deepguard.core.report;
 
+import org.deepguard.core.image.ImageScaling;
 import org.deepguard.core.io.AtomicFiles;
 
 import javax.imageio.ImageIO;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -100,16 +100,8 @@ public final class HtmlReport {
 
     /** A PNG thumbnail no larger than {@code maxSide} on either side. */
     public static byte[] thumbnail(BufferedImage img, int maxSide) throws IOException {
-        double scale = Math.min(1.0, (double) maxSide / Math.max(img.getWidth(), img.getHeight()));
-        int w = Math.max(1, (int) Math.round(img.getWidth() * scale));
-        int h = Math.max(1, (int) Math.round(img.getHeight() * scale));
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        var g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(img, 0, 0, w, h, null);
-        g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageIO.write(out, "png", bytes);
+        ImageIO.write(ImageScaling.fit(img, maxSide), "png", bytes);
         return bytes.toByteArray();
     }
 

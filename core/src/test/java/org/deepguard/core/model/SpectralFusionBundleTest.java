@@ -23,15 +23,20 @@ class SpectralFusionBundleTest {
     @TempDir
     Path dir;
 
+    /** Eight 32 px textures, every second one labelled fake: enough to fit a cue, not to make it meaningful. */
+    private static final List<BufferedImage> IMAGES = new ArrayList<>();
+    private static final boolean[] FAKE = new boolean[8];
+
+    static {
+        for (int i = 0; i < 8; i++) {
+            IMAGES.add(TestImages.texture(32, i));
+            FAKE[i] = i % 2 == 1;
+        }
+    }
+
     @Test
     void detectorFusesTheStoredSpectralClassifierWithTheNetwork() throws Exception {
-        List<BufferedImage> images = new ArrayList<>();
-        boolean[] fake = new boolean[8];
-        for (int i = 0; i < 8; i++) {
-            images.add(TestImages.texture(32, i));
-            fake[i] = i % 2 == 1;
-        }
-        SpectralClassifier spectral = SpectralClassifier.fit(images, fake, new SpectrumConfig(32, 16, true, 1.0), 0.1);
+        SpectralClassifier spectral = SpectralClassifier.fit(IMAGES, FAKE, new SpectrumConfig(32, 16, true, 1.0), 0.1);
         ModelBundle plain = TinyModels.tinyBundle(dir.resolve("plain"), 16, 3);
         ModelMetadata meta = new ModelMetadata();
         meta.network = plain.metadata().network;
@@ -58,17 +63,11 @@ class SpectralFusionBundleTest {
 
     @Test
     void imagesTooSmallForTheResamplingPartAreRefusedByName() throws Exception {
-        List<BufferedImage> images = new ArrayList<>();
-        boolean[] fake = new boolean[8];
-        for (int i = 0; i < 8; i++) {
-            images.add(TestImages.texture(32, i));
-            fake[i] = i % 2 == 1;
-        }
         ModelBundle plain = TinyModels.tinyBundle(dir.resolve("plain"), 16, 3);
         ModelMetadata meta = new ModelMetadata();
         meta.network = plain.metadata().network;
         meta.preprocessing = Preprocessing.defaults(16);
-        meta.spectral = SpectralClassifier.fit(images, fake, new SpectrumConfig(32, 16, true, 1.0),
+        meta.spectral = SpectralClassifier.fit(IMAGES, FAKE, new SpectrumConfig(32, 16, true, 1.0),
                 org.deepguard.core.spectral.ResamplingConfig.defaults(), 0.1);
         meta.fusion = new ScoreFusion(1, 1, 0);
         Detector detector = new Detector(ModelBundle.save(dir.resolve("cue"), meta, plain.network()));
