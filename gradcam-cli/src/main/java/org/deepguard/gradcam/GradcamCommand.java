@@ -14,6 +14,7 @@ import org.deepguard.core.explain.CamMethod;
 import org.deepguard.core.explain.Explainer;
 import org.deepguard.core.explain.Explanation;
 import org.deepguard.core.explain.Faithfulness;
+import org.deepguard.core.explain.Heatmap;
 import org.deepguard.core.explain.LayerInfo;
 import org.deepguard.core.explain.Overlays;
 import org.deepguard.core.explain.Sanity;
@@ -286,18 +287,7 @@ public class GradcamCommand extends BaseCommand {
 
     private Map<String, Object> write(Path file, String name, Explanation ex, Faithfulness faith, Explainer explainer)
             throws IOException {
-        BufferedImage base = Overlays.inputImage(ex.input(), explainer.preprocessor().spec());
-        Path overlay = output.resolve(name + "_gradcam.png");
-        Path heat = output.resolve(name + "_heatmap.png");
-        Path jsonFile = output.resolve(name + ".json");
-        writePng(overlay, Overlays.overlay(base, ex.upsampled(), alpha));
-        writePng(heat, Overlays.grey(ex.upsampled()));
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("path", file.toString());
-        r.put("class", ex.targetClass() == HybridNetwork.FAKE ? "fake" : "real");
-        r.put("predicted", ex.prediction().verdict().label());
-        r.put("p_fake", ex.prediction().pFake());
-        r.put("threshold", ex.prediction().threshold());
+        Map<String, Object> r = recordHead(file, ex.targetClass(), ex.prediction());
         r.put("logits", Map.of("real", ex.logits()[HybridNetwork.REAL], "fake", ex.logits()[HybridNetwork.FAKE]));
         r.put("layer", ex.layer());
         r.put("method", ex.method().id());
@@ -313,9 +303,30 @@ public class GradcamCommand extends BaseCommand {
             f.put("removal", "pixels set to the preprocessing mean, hottest first");
             r.put("faithfulness", f);
         }
+        return writeFiles(name, Overlays.inputImage(ex.input(), explainer.preprocessor().spec()), ex.upsampled(), r);
+    }
+
+    /** The fields every record starts with: the image, the explained class and the image's verdict. */
+    private static Map<String, Object> recordHead(Path file, int target, Prediction p) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("path", file.toString());
+        r.put("class", target == HybridNetwork.FAKE ? "fake" : "real");
+        r.put("predicted", p.verdict().label());
+        r.put("p_fake", p.pFake());
+        r.put("threshold", p.threshold());
+        return r;
+    }
+
+    /** Writes NAME_gradcam.png (the map over {@code base}), NAME_heatmap.png and NAME.json (the record + both names). */
+    private Map<String, Object> writeFiles(String name, BufferedImage base, Heatmap map, Map<String, Object> r)
+            throws IOException {
+        Path overlay = output.resolve(name + "_gradcam.png");
+        Path heat = output.resolve(name + "_heatmap.png");
+        writePng(overlay, Overlays.overlay(base, map, alpha));
+        writePng(heat, Overlays.grey(map));
         r.put("overlay", overlay.getFileName().toString());
         r.put("heatmap", heat.getFileName().toString());
-        AtomicFiles.writeString(jsonFile, Json.pretty(r));
+        AtomicFiles.writeString(output.resolve(name + ".json"), Json.pretty(r));
         return r;
     }
 
@@ -330,16 +341,7 @@ public class GradcamCommand extends BaseCommand {
         Prediction p = detector.predict(rgb);
         int target = cls != null ? cls : (p.pFake() >= p.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL);
         Explainer.Mosaic m = explainer.explainMosaic(rgb, layerName, cam, target);
-        Path overlay = output.resolve(name + "_gradcam.png");
-        Path heat = output.resolve(name + "_heatmap.png");
-        writePng(overlay, Overlays.overlay(rgb, m.map(), alpha));
-        writePng(heat, Overlays.grey(m.map()));
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("path", file.toString());
-        r.put("class", target == HybridNetwork.FAKE ? "fake" : "real");
-        r.put("predicted", p.verdict().label());
-        r.put("p_fake", p.pFake());
-        r.put("threshold", p.threshold());
+        Map<String, Object> r = recordHead(file, target, p);
         r.put("layer", m.layer());
         r.put("method", m.method().id());
         r.put("scope", "whole image: patch maps averaged where patches overlap (first ensemble member, network "
@@ -348,10 +350,7 @@ public class GradcamCommand extends BaseCommand {
         r.put("map_size", List.of(m.map().height(), m.map().width()));
         r.put("input_size", explainer.inputSize());
         r.put("alpha", alpha);
-        r.put("overlay", overlay.getFileName().toString());
-        r.put("heatmap", heat.getFileName().toString());
-        AtomicFiles.writeString(output.resolve(name + ".json"), Json.pretty(r));
-        return r;
+        return writeFiles(name, rgb, m.map(), r);
     }
 
     private static void writePng(Path target, BufferedImage img) throws IOException {

@@ -35,29 +35,49 @@ public interface FoldBaseline {
         return false;
     }
 
+    /** One image's score within a set (i = its index). */
+    @FunctionalInterface
+    interface ImageScore {
+        double score(FoldImages images, int i) throws ImageLoadException;
+    }
+
+    /** A scorer that scores every test image on its own. */
+    static Scorer eachImage(ImageScore f) {
+        return test -> {
+            double[] s = new double[test.size()];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = f.score(test, i);
+            }
+            return s;
+        };
+    }
+
+    /** An untrained cue of unknown direction (see {@link #directionFree}). */
+    static FoldBaseline untrainedCue(String name, ImageScore f) {
+        return new FoldBaseline() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Scorer fit(FoldImages train) {
+                return eachImage(f);
+            }
+
+            @Override
+            public boolean directionFree() {
+                return true;
+            }
+        };
+    }
+
     /** PNG/JPEG file size in bytes: a dataset whose classes differ in compression leaks the label through it. */
-    FoldBaseline FILE_SIZE = new FoldBaseline() {
-        @Override
-        public String name() {
-            return "file_size";
-        }
+    FoldBaseline FILE_SIZE = untrainedCue("file_size", (images, i) -> images.fileBytes(i));
 
-        @Override
-        public Scorer fit(FoldImages train) {
-            return test -> {
-                double[] s = new double[test.size()];
-                for (int i = 0; i < s.length; i++) {
-                    s[i] = test.fileBytes(i);
-                }
-                return s;
-            };
-        }
-
-        @Override
-        public boolean directionFree() {
-            return true;
-        }
-    };
+    /** Variance of the Laplacian (see {@link ShortcutFeatures#laplacianVariance}). */
+    FoldBaseline SHARPNESS = untrainedCue("sharpness",
+            (images, i) -> ShortcutFeatures.laplacianVariance(images.image(i)));
 
     /**
      * The spectral baseline: logistic regression on the azimuthally averaged power spectrum (Durall et al. 2020,
@@ -89,38 +109,8 @@ public interface FoldBaseline {
                 }
                 SpectralClassifier c = SpectralClassifier.fitFeatures(x, train.labels(), cfg, resampling,
                         SpectralClassifier.DEFAULT_L2);
-                return test -> {
-                    double[] s = new double[test.size()];
-                    for (int i = 0; i < s.length; i++) {
-                        s[i] = c.logOdds(test.image(i));
-                    }
-                    return s;
-                };
+                return eachImage((images, i) -> c.logOdds(images.image(i)));
             }
         };
     }
-
-    /** Variance of the Laplacian (see {@link ShortcutFeatures#laplacianVariance}). */
-    FoldBaseline SHARPNESS = new FoldBaseline() {
-        @Override
-        public String name() {
-            return "sharpness";
-        }
-
-        @Override
-        public Scorer fit(FoldImages train) {
-            return test -> {
-                double[] s = new double[test.size()];
-                for (int i = 0; i < s.length; i++) {
-                    s[i] = ShortcutFeatures.laplacianVariance(test.image(i));
-                }
-                return s;
-            };
-        }
-
-        @Override
-        public boolean directionFree() {
-            return true;
-        }
-    };
 }

@@ -7,8 +7,6 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -107,14 +105,7 @@ public final class BadCorpus {
     }
 
     public static BufferedImage resize(BufferedImage src, double factor) {
-        int w = (int) Math.round(src.getWidth() * factor);
-        int h = (int) Math.round(src.getHeight() * factor);
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(src, 0, 0, w, h, null);
-        g.dispose();
-        return out;
+        return org.deepguard.core.image.ImageScaling.scaled(src, factor);
     }
 
     public static byte[] jpeg(BufferedImage img, float quality) throws IOException {
