@@ -1,57 +1,97 @@
 #!/usr/bin/env bash
-# Quality benchmark (issue 9 protocol): grouped K-fold cross-validation of training configurations on a labelled
-# image folder (default ../shared/data/dev), run by the tools themselves so the bench and `train --cv` share one
-# protocol. `dataset scan --group-by prefix` groups the files by the name before the last _NNN (crops of one source
-# photo, e.g. face_clm-kim_074/075, merged with near-duplicate clusters), then `train --cv K` per configuration:
-# stratified group K-fold, ~20% of each label's other groups validate, the held-out fold is scored clean and after
-# JPEG q75 (see `train --help`). Prints a table: ROC AUC, AUC after JPEG q75, ECE (mean +- sample std over folds)
-# and training minutes per fold; each configuration's folds and cv.json stay in OUT/<config>/.
+# Quality benchmark: grouped K-fold cross-validation of training configurations on a labelled image set (default
+# ../shared/data/dev), run by the tools themselves (`train --cv`), so the bench and users share one protocol.
+#
+# 1. Grouped K-fold (groups from the set's manifest.csv when it has a group column, else `dataset scan --group-by
+#    prefix`): every configuration's held-out fold is scored clean and under the standard degradation sweep
+#    (`evaluate --perturb standard`: JPEG q90/q75/q50, downscale 0.5 scored at the smaller size, blur sigma 1,
+#    noise sigma 0.02, downscale 0.75 then JPEG q75): ROC AUC, balanced accuracy at the stored threshold, ECE, and
+#    the worst case over conditions. The baselines (spectral profile, the hand-crafted cue alone, file size,
+#    sharpness) are scored on the same folds.
+# 2. Held-out generators (needs a generator column): leave-one-generator-out (`--cv-by generator`), and the
+#    up-scaling factor held out (train on 2x fakes, test on 4x, and back), per configuration.
 #
 # Usage: bench/quality.sh [DATA_DIR] [K]
-# env: CONFIGS (see below), OUT (default bench/out/quality), RESUME=1 (continue OUT/<config> instead of restarting)
+# env: CONFIGS, HELDOUT_CONFIGS (name|train options per line, see below), OUT (default bench/out/quality),
+#      RESUME=1 (continue OUT/<config> instead of restarting), SKIP_HELDOUT=1
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-data="${1:-$repo/../shared/data/dev}"
+data="$(cd "${1:-$repo/../shared/data/dev}" && pwd)"
 k="${2:-3}"
 out="${OUT:-$repo/bench/out/quality}"
 bin="$repo/dist/bin"
 [ -x "$bin/train" ] || (cd "$repo" && mvn -q -B package -DskipTests)
 mkdir -p "$out"
 
-# name|train options (the default configuration first; each other line changes one lever). The full list behind
-# the BENCHMARKS.md table is there; this short default list takes about 8 minutes on 2 cores.
-CONFIGS="${CONFIGS:-default|
-rgb+residuals|--branch-input rgb+residuals
-no-resampling|--no-resampling}"
+# The configuration before issue 16 (flip, blur/JPEG at 10%, no degraded copies): what `train` made by default.
+OLD="--blur 0.1 --jpeg 0.1 --blur-max-sigma 3 --jpeg-min-quality 30 --downscale 0 --noise 0 --degraded-copies 0"
+CONFIGS="${CONFIGS:-old-default|$OLD
+default|
+default+simulate|--simulate
+chain-aug-only|--degraded-copies 0
+copies-only|$OLD --degraded-copies 2
+simulator-only|--simulate --simulate-only}"
+HELDOUT_CONFIGS="${HELDOUT_CONFIGS:-old-default|$OLD --ensemble 1
+default|--ensemble 1
+default+simulate|--simulate --ensemble 1}"
 
-"$bin/dataset" scan "$data" -o "$out/all.csv" --group-by prefix -q >/dev/null
+if [ -f "$data/manifest.csv" ] && head -1 "$data/manifest.csv" | grep -q '\bgroup\b'; then
+  manifest="$data/manifest.csv"   # groups (source photo or person) and generators as the set documents them
+else
+  "$bin/dataset" scan "$data" -o "$out/all.csv" --group-by prefix -q >/dev/null
+  manifest="$out/all.csv"
+fi
 
-printf '%-18s %-16s %-16s %-16s %s\n' config auc auc_jpeg75 ece train_min
+cv() { # NAME MANIFEST TRAIN-OPTIONS...
+  local name="$1" manifest_file="$2"; shift 2
+  local dir="$out/$name"
+  [ "${RESUME:-0}" = 1 ] || rm -rf "$dir"
+  local t0=$SECONDS
+  "$bin/train" --manifest "$manifest_file" -o "$dir" "$@" --json -q >"$dir.jsonl" 2>"$dir.log" \
+    || { echo "train --cv failed: $dir.log" >&2; exit 1; }
+  echo "  $name: $(( (SECONDS - t0) / 60 )) min" >&2
+}
+
+echo "== grouped $k-fold, clean and under the standard sweep ($(date -u +%H:%M))" >&2
+args=()
 while IFS='|' read -r name opts; do
   [ -n "$name" ] || continue
-  cv="$out/$name"
-  [ "${RESUME:-0}" = 1 ] || rm -rf "$cv"
   # shellcheck disable=SC2086
-  "$bin/train" --manifest "$out/all.csv" -o "$cv" --cv "$k" --json -q $opts >"$cv.jsonl" 2>"$cv.log" \
-    || { echo "train --cv failed: $cv.log" >&2; exit 1; }
-  python3 - "$cv/cv.json" "$name" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-def cell(key):
-    m, d = s["mean"].get(key), s["std"].get(key)
-    return "n/a" if m is None else f"{m:.3f} +- " + ("n/a" if d is None else f"{d:.3f}")
-mins = (s["mean"].get("train_seconds") or 0) / 60
-print(f"{sys.argv[2]:<18} {cell('auc'):<16} {cell('auc_jpeg75'):<16} {cell('ece'):<16} {mins:.1f}")
-PY
-  last="$cv/cv.json"
+  cv "$name" "$manifest" --cv "$k" $opts
+  args+=("$name=$out/$name/cv.json")
 done <<< "$CONFIGS"
-# The baselines are fitted and scored on the same folds in every run; print them once, from the last run.
-python3 - "$last" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-def cell(key):
-    m, d = s["mean"].get(key), s["std"].get(key)
-    return "n/a" if m is None else f"{m:.3f} +- " + ("n/a" if d is None else f"{d:.3f}")
-for name in ("spectral", "spectral_resampling", "file_size", "sharpness"):
-    print(f"{'baseline:' + name:<26} {cell(name + '_auc'):<16} {cell(name + '_auc_jpeg75'):<16} {'-':<16} 0.0")
+python3 "$repo/bench/quality_table.py" sweep "${args[@]}"
+python3 "$repo/bench/quality_table.py" baselines "$out/${args[0]%%=*}/cv.json"
+
+[ "${SKIP_HELDOUT:-0}" = 1 ] && exit 0
+head -1 "$manifest" | grep -q '\bgenerator\b' || { echo "no generator column: held-out rows skipped" >&2; exit 0; }
+# The up-scaling factor as the "generator": train on one factor's fakes, test on the other's.
+python3 - "$manifest" "$out/by-scale.csv" <<'PY'
+import csv, os, sys
+src, dst = sys.argv[1], sys.argv[2]
+base = os.path.dirname(os.path.abspath(src))
+rows = list(csv.DictReader(open(src)))
+with open(dst, "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+    w.writeheader()
+    for r in rows:
+        r["path"] = os.path.join(base, r["path"])
+        if r.get("generator"):
+            r["generator"] = "upscale-" + r["generator"].split("/")[-1]
+        w.writerow(r)
 PY
+echo "== held-out generators ($(date -u +%H:%M))" >&2
+logo=(); scale=()
+while IFS='|' read -r name opts; do
+  [ -n "$name" ] || continue
+  # shellcheck disable=SC2086
+  cv "logo-$name" "$manifest" --cv-by generator $opts
+  # shellcheck disable=SC2086
+  cv "scale-$name" "$out/by-scale.csv" --cv-by generator $opts
+  logo+=("$name=$out/logo-$name/cv.json"); scale+=("$name=$out/scale-$name/cv.json")
+done <<< "$HELDOUT_CONFIGS"
+echo; echo "leave-one-generator-out (train on the other generator variants)"
+python3 "$repo/bench/quality_table.py" heldout "${logo[@]}"
+echo; echo "up-scaling factor held out (train on 2x fakes, test on 4x, and back)"
+python3 "$repo/bench/quality_table.py" heldout "${scale[@]}"
+echo "done ($(date -u +%H:%M))" >&2

@@ -16,7 +16,9 @@ import org.deepguard.core.preprocess.PatchVoting;
 import org.deepguard.core.preprocess.ResizePolicy;
 import org.deepguard.core.report.ChartFiles;
 import org.deepguard.core.report.Plots;
+import org.deepguard.core.train.ArtifactSimulator;
 import org.deepguard.core.train.AugmentationConfig;
+import org.deepguard.core.train.SimulationConfig;
 import org.deepguard.core.train.CrossValidation;
 import org.deepguard.core.train.Trainer;
 import org.deepguard.core.train.TrainingConfig;
@@ -46,13 +48,18 @@ import java.util.Map;
                 "  train --manifest m.csv -o models/p --image-size 64 --patches 3 --ensemble 3",
                 "  train --manifest m.csv -o cv/default --cv 5    # grouped 5-fold CV",
                 "  train --manifest m.csv -o cv/logo --cv-by generator --json",
+                "  train --manifest m.csv -o models/sim --simulate --simulate-only  # reals only",
+                "  train --manifest m.csv -o models/old --blur 0.1 --jpeg 0.1 --downscale 0 \\",
+                "        --noise 0 --blur-max-sigma 3 --jpeg-min-quality 30 --degraded-copies 0",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
                 "(one JSON object per epoch) and curves-*.png.",
                 "",
                 "--cv K: K models, one per fold, in OUT/fold-i (manifest.csv, bundle,",
-                "result.json), and OUT/cv.json: ROC AUC, AUC after JPEG q75, ECE and",
+                "result.json), and OUT/cv.json: ROC AUC, balanced accuracy at the",
+                "threshold and ECE, clean and under the standard degradation sweep",
+                "(evaluate --perturb standard) with the worst case, and",
                 "the baselines (file size, sharpness, the spectral profile of Durall et",
                 "al. alone, the hand-crafted cue alone) per fold, with mean and sample",
                 "std. Groups (the manifest's group column) never straddle folds. A",
@@ -155,11 +162,66 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--crop", defaultValue = "0", description = "Random resized crop probability (default: ${DEFAULT-VALUE}).")
     double crop;
 
-    @Option(names = "--blur", defaultValue = "0.1", description = "Gaussian blur probability, sigma ~ U(0,3) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--blur", defaultValue = "0.3",
+            description = "Degradation chain: Gaussian blur probability, sigma ~ U(0, --blur-max-sigma) (default: "
+                    + "${DEFAULT-VALUE}).")
     double blur;
 
-    @Option(names = "--jpeg", defaultValue = "0.1", description = "JPEG re-compression probability, quality ~ U(30,100) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--blur-max-sigma", defaultValue = "2", paramLabel = "PX",
+            description = "Largest augmentation blur sigma in pixels (default: ${DEFAULT-VALUE}).")
+    double blurMaxSigma;
+
+    @Option(names = "--jpeg", defaultValue = "0.3",
+            description = "Degradation chain: JPEG re-compression probability, quality ~ U(--jpeg-min-quality, 100) "
+                    + "(default: ${DEFAULT-VALUE}).")
     double jpeg;
+
+    @Option(names = "--jpeg-min-quality", defaultValue = "50", paramLabel = "Q",
+            description = "Lowest augmentation JPEG quality (default: ${DEFAULT-VALUE}).")
+    int jpegMinQuality;
+
+    @Option(names = "--downscale", defaultValue = "0.3", paramLabel = "P",
+            description = "Degradation chain: probability of shrinking by a factor ~ U(--downscale-min, 1) with a "
+                    + "random kernel (nearest, box, bilinear, bicubic, Lanczos), kept small (default: ${DEFAULT-VALUE}).")
+    double downscale;
+
+    @Option(names = "--downscale-min", defaultValue = "0.5", paramLabel = "F",
+            description = "Smallest augmentation downscale factor (default: ${DEFAULT-VALUE}).")
+    double downscaleMin;
+
+    @Option(names = "--noise", defaultValue = "0.3", paramLabel = "P",
+            description = "Degradation chain: probability of Gaussian noise, sigma ~ U(0, --noise-max-sigma) grey "
+                    + "levels (default: ${DEFAULT-VALUE}).")
+    double noise;
+
+    @Option(names = "--noise-max-sigma", defaultValue = "5", paramLabel = "S",
+            description = "Largest augmentation noise sigma in grey levels of 255 (default: ${DEFAULT-VALUE}).")
+    double noiseMaxSigma;
+
+    @Option(names = "--degraded-copies", defaultValue = "2", paramLabel = "N",
+            description = "Copies of each image under a random draw of the degradation chain: training images for "
+                    + "the hand-crafted cue, validation images for fusion, temperature, threshold and uncertain band, "
+                    + "so these hold after re-encoding and resizing; 0 = clean images only (default: ${DEFAULT-VALUE}).")
+    int degradedCopies;
+
+    @Option(names = "--simulate", paramLabel = "FAMILIES", arity = "0..1", fallbackValue = "all",
+            description = "Train with simulated fakes made from the real images (artifact simulator): all, or a "
+                    + "comma list of upsample, transposed-conv, conv-decoder, spectral-peaks, blend. Beside the "
+                    + "manifest's fakes unless --simulate-only.")
+    String simulate;
+
+    @Option(names = "--simulate-only",
+            description = "With --simulate: leave the manifest's fakes out of training and validation.")
+    boolean simulateOnly;
+
+    @Option(names = "--simulate-per-real", defaultValue = "1", paramLabel = "R",
+            description = "With --simulate: pseudo-fakes per real image and epoch (default: ${DEFAULT-VALUE}).")
+    double simulatePerReal;
+
+    @Option(names = "--simulate-hold-out", paramLabel = "FAMILY",
+            description = "With --simulate: keep this family out of training and calibrate the threshold on its "
+                    + "pseudo-fakes of the validation reals, as a stand-in for generators never seen.")
+    String simulateHoldOut;
 
     @Option(names = "--color-jitter", defaultValue = "0", description = "Brightness/contrast/saturation jitter probability (default: ${DEFAULT-VALUE}).")
     double colorJitter;
@@ -289,10 +351,34 @@ public class TrainCommand extends BaseCommand {
                 .withResidualOnly(input.equals("residuals"));
         return new TrainingConfig(net, epochs, batchSize, learningRate, learningRate / 1000,
                 warmupEpochs, weightDecay, patience,
-                new AugmentationConfig(flip, crop, 0.6, blur, 3.0, jpeg, 30, colorJitter), !noClassWeights,
+                augmentation(), !noClassWeights,
                 freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
                 workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
-                patchVoting(), ensemble, !noSpectral, !noSpectral && !noResampling);
+                patchVoting(), ensemble, !noSpectral, !noSpectral && !noResampling, simulation(), degradedCopies);
+    }
+
+    private AugmentationConfig augmentation() {
+        try {
+            return new AugmentationConfig(flip, crop, 0.6, blur, blurMaxSigma, jpeg, jpegMinQuality, colorJitter,
+                    downscale, downscaleMin, noise, noiseMaxSigma);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "augmentation: " + e.getMessage());
+        }
+    }
+
+    private SimulationConfig simulation() {
+        if (simulate == null) {
+            if (simulateOnly || simulateHoldOut != null) {
+                throw new CliException(ExitCode.USAGE, "--simulate-only and --simulate-hold-out need --simulate");
+            }
+            return null;
+        }
+        try {
+            return new SimulationConfig(SimulationConfig.parseFamilies(simulate), simulatePerReal, simulateOnly,
+                    simulateHoldOut == null ? null : ArtifactSimulator.Family.parse(simulateHoldOut));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--simulate: " + e.getMessage());
+        }
     }
 
     private Backbone resolveBackbone() {

@@ -20,9 +20,42 @@ import java.util.SplittableRandom;
 /**
  * One image degradation of a robustness sweep, applied to the decoded RGB image before the model's preprocessing:
  * JPEG re-encoding at a quality (1-100), Gaussian blur with sigma in pixels, rescaling by a factor, or additive
- * Gaussian noise with sigma as a fraction of the 0-255 range. Deterministic for a given seed.
+ * Gaussian noise with sigma as a fraction of the 0-255 range; optionally followed by further steps ({@code next}), so
+ * a chain such as "downscale 0.75 then JPEG q75" (the common messenger path) is one condition. Deterministic for a
+ * given seed.
+ *
+ * @param next the step applied after this one, or null
  */
-public record Perturbation(Kind kind, double strength) {
+public record Perturbation(Kind kind, double strength, Perturbation next) {
+
+    /**
+     * The standard sweep ({@code --perturb standard}, and every cross-validation fold of {@code train --cv}): the
+     * ordinary processing images meet before anyone asks whether they are fake. JPEG q90 / q75 / q50, downscale 0.5
+     * (scored at the smaller size, as a user would upload it), Gaussian blur sigma 1 px, Gaussian noise sigma 0.02
+     * (about 5 grey levels) and the chain downscale 0.75 then JPEG q75.
+     */
+    public static final String STANDARD = "standard";
+
+    public static List<Perturbation> standard() {
+        return List.of(new Perturbation(Kind.JPEG, 90), new Perturbation(Kind.JPEG, 75),
+                new Perturbation(Kind.JPEG, 50), new Perturbation(Kind.RESIZE, 0.5), new Perturbation(Kind.BLUR, 1),
+                new Perturbation(Kind.NOISE, 0.02),
+                new Perturbation(Kind.RESIZE, 0.75, new Perturbation(Kind.JPEG, 75)));
+    }
+
+    /** A single step. */
+    public Perturbation(Kind kind, double strength) {
+        this(kind, strength, null);
+    }
+
+    public boolean isChain() {
+        return next != null;
+    }
+
+    /** Name of the group this condition is plotted in: its kind, or "chain" for a chain of steps. */
+    public String groupKey() {
+        return isChain() ? "chain" : kind.key();
+    }
 
     public enum Kind {
         JPEG, BLUR, RESIZE, NOISE;
@@ -51,12 +84,36 @@ public record Perturbation(Kind kind, double strength) {
         }
     }
 
-    /** Parses {@code kind=s1,s2,...}, e.g. {@code jpeg=90,75}. */
+    /**
+     * Parses {@code kind=s1,s2,...} (e.g. {@code jpeg=90,75}: one condition per strength), a chain
+     * {@code kind=s+kind=s...} (e.g. {@code resize=0.75+jpeg=75}: one condition) or {@code standard}
+     * ({@link #standard()}).
+     */
     public static List<Perturbation> parse(String spec) {
+        String trimmed = spec.trim();
+        if (trimmed.equalsIgnoreCase(STANDARD)) {
+            return standard();
+        }
+        if (trimmed.contains("+")) {
+            Perturbation chain = null;
+            String[] steps = trimmed.split("\\+");
+            for (int i = steps.length - 1; i >= 0; i--) {
+                List<Perturbation> one = parseSteps(steps[i]);
+                if (one.size() != 1) {
+                    throw new IllegalArgumentException("each step of chain '" + spec + "' takes one strength");
+                }
+                chain = new Perturbation(one.get(0).kind(), one.get(0).strength(), chain);
+            }
+            return List.of(chain);
+        }
+        return parseSteps(trimmed);
+    }
+
+    private static List<Perturbation> parseSteps(String spec) {
         int eq = spec.indexOf('=');
         if (eq <= 0 || eq == spec.length() - 1) {
-            throw new IllegalArgumentException("perturbation '" + spec + "' must look like kind=s1,s2 (kinds: jpeg, "
-                    + "blur, resize, noise)");
+            throw new IllegalArgumentException("perturbation '" + spec + "' must look like kind=s1,s2, a chain "
+                    + "kind=s+kind=s, or standard (kinds: jpeg, blur, resize, noise)");
         }
         Kind kind;
         try {
@@ -77,20 +134,24 @@ public record Perturbation(Kind kind, double strength) {
     }
 
     public String label() {
-        return kind.key() + "=" + (strength == Math.rint(strength) ? String.valueOf((long) strength)
+        String own = kind.key() + "=" + (strength == Math.rint(strength) ? String.valueOf((long) strength)
                 : String.valueOf(strength));
+        return next == null ? own : own + "+" + next.label();
     }
 
+    /** This step, then the chain after it (each step with its own seed). */
     public BufferedImage apply(BufferedImage rgb, long seed) {
-        return switch (kind) {
+        BufferedImage out = switch (kind) {
             case JPEG -> jpeg(rgb, (float) (strength / 100));
             case BLUR -> blur(rgb, strength);
             case RESIZE -> resize(rgb, strength);
             case NOISE -> noise(rgb, strength * 255, seed);
         };
+        return next == null ? out : next.apply(out, seed * 0x9E3779B97F4A7C15L + 1);
     }
 
-    static BufferedImage jpeg(BufferedImage rgb, float quality) {
+    /** JPEG encode at {@code quality} (0-1) and decode again, in memory. */
+    public static BufferedImage jpeg(BufferedImage rgb, float quality) {
         try {
             ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -111,7 +172,7 @@ public record Perturbation(Kind kind, double strength) {
     }
 
     /** Separable Gaussian, kernel radius ceil(3 sigma), edges clamped. */
-    static BufferedImage blur(BufferedImage rgb, double sigma) {
+    public static BufferedImage blur(BufferedImage rgb, double sigma) {
         int r = (int) Math.ceil(3 * sigma);
         double[] k = new double[2 * r + 1];
         double sum = 0;
@@ -158,8 +219,13 @@ public record Perturbation(Kind kind, double strength) {
         return ImageScaling.scaled(rgb, factor);
     }
 
-    static BufferedImage noise(BufferedImage rgb, double sigma, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
+    /** Additive Gaussian noise of {@code sigma} grey levels per channel, seeded. */
+    public static BufferedImage noise(BufferedImage rgb, double sigma, long seed) {
+        return noise(rgb, sigma, new SplittableRandom(seed));
+    }
+
+    /** Additive Gaussian noise of {@code sigma} grey levels per channel, drawn from {@code rnd}. */
+    public static BufferedImage noise(BufferedImage rgb, double sigma, SplittableRandom rnd) {
         int w = rgb.getWidth();
         int h = rgb.getHeight();
         int[] px = rgb.getRGB(0, 0, w, h, null, 0, w);

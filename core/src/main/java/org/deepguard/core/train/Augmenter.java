@@ -1,21 +1,16 @@
 package org.deepguard.core.train;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.deepguard.core.image.KernelResize;
+import org.deepguard.core.metrics.Perturbation;
+
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.SplittableRandom;
 
 /**
  * Training-only image augmentation, applied to the decoded RGB image before the shared preprocessing. Each image
  * draws from its own random stream derived from (seed, epoch, position), so results do not depend on which thread
- * decoded it. Order: crop, flip, colour jitter, blur, JPEG (post-processing last, as it happens in the wild).
+ * decoded it. Order: crop, flip, colour jitter, then the degradation chain resize, blur, noise, JPEG
+ * (post-processing last, in the order it happens in the wild: an image is shrunk, then encoded).
  */
 public final class Augmenter {
     private final AugmentationConfig config;
@@ -44,18 +39,55 @@ public final class Augmenter {
         if (random.nextDouble() < config.colorJitter()) {
             out = colorJitter(out, random);
         }
-        if (random.nextDouble() < config.blur()) {
-            out = gaussianBlur(out, random.nextDouble() * config.blurMaxSigma());
+        return degrade(out, random);
+    }
+
+    /**
+     * The degradation chain alone: each step (resize, blur, noise, JPEG) drawn with its own probability. Every step
+     * draws its random numbers whether or not it fires, so switching one step on or off does not move the others.
+     */
+    public BufferedImage degrade(BufferedImage rgb, SplittableRandom random) {
+        BufferedImage out = rgb;
+        double u = random.nextDouble();
+        double factor = config.resizeMinFactor() + random.nextDouble() * (1 - config.resizeMinFactor());
+        KernelResize.Kernel kernel = KERNELS[random.nextInt(KERNELS.length)];
+        if (u < config.resize() && factor < 1) {
+            out = KernelResize.scale(out, factor, kernel);
         }
-        if (random.nextDouble() < config.jpeg()) {
-            out = jpeg(out, config.jpegMinQuality() + random.nextInt(101 - config.jpegMinQuality()));
+        u = random.nextDouble();
+        double sigma = random.nextDouble() * config.blurMaxSigma();
+        if (u < config.blur()) {
+            out = gaussianBlur(out, sigma);
+        }
+        u = random.nextDouble();
+        double noiseSigma = random.nextDouble() * config.noiseMaxSigma();
+        long noiseSeed = random.nextLong();
+        if (u < config.noise() && noiseSigma > 0) {
+            out = Perturbation.noise(out, noiseSigma, noiseSeed);
+        }
+        u = random.nextDouble();
+        int quality = config.jpegMinQuality() + random.nextInt(101 - config.jpegMinQuality());
+        if (u < config.jpeg()) {
+            out = jpeg(out, quality);
         }
         return out;
     }
 
+    private static final KernelResize.Kernel[] KERNELS = KernelResize.Kernel.values();
+
     public static SplittableRandom streamFor(long seed, int epoch, long position) {
         long mixed = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + position * 0x94D049BB133111EBL;
         return new SplittableRandom(mixed);
+    }
+
+    /** A stable 64-bit key of an image (FNV-1a of its path), so its random stream does not depend on its position. */
+    public static long imageKey(java.nio.file.Path path) {
+        long h = 0xcbf29ce484222325L;
+        for (char c : path.toString().toCharArray()) {
+            h ^= c;
+            h *= 0x100000001b3L;
+        }
+        return h;
     }
 
     static BufferedImage flipHorizontal(BufferedImage src) {
@@ -94,72 +126,12 @@ public final class Augmenter {
     }
 
     static BufferedImage gaussianBlur(BufferedImage src, double sigma) {
-        if (sigma < 0.1) {
-            return src;
-        }
-        int radius = (int) Math.ceil(3 * sigma);
-        double[] k = new double[2 * radius + 1];
-        double sum = 0;
-        for (int i = -radius; i <= radius; i++) {
-            k[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
-            sum += k[i + radius];
-        }
-        for (int i = 0; i < k.length; i++) {
-            k[i] /= sum;
-        }
-        int w = src.getWidth();
-        int h = src.getHeight();
-        int[] px = src.getRGB(0, 0, w, h, null, 0, w);
-        double[][] tmp = new double[3][w * h];
-        for (int y = 0; y < h; y++) { // horizontal, edges clamped
-            for (int x = 0; x < w; x++) {
-                double r = 0, g = 0, b = 0;
-                for (int i = -radius; i <= radius; i++) {
-                    int p = px[y * w + Math.min(w - 1, Math.max(0, x + i))];
-                    double kv = k[i + radius];
-                    r += kv * ((p >> 16) & 0xFF);
-                    g += kv * ((p >> 8) & 0xFF);
-                    b += kv * (p & 0xFF);
-                }
-                tmp[0][y * w + x] = r;
-                tmp[1][y * w + x] = g;
-                tmp[2][y * w + x] = b;
-            }
-        }
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) { // vertical
-            for (int x = 0; x < w; x++) {
-                double[] c = new double[3];
-                for (int i = -radius; i <= radius; i++) {
-                    int yy = Math.min(h - 1, Math.max(0, y + i));
-                    for (int ch = 0; ch < 3; ch++) {
-                        c[ch] += k[i + radius] * tmp[ch][yy * w + x];
-                    }
-                }
-                out.setRGB(x, y, (clamp(c[0]) << 16) | (clamp(c[1]) << 8) | clamp(c[2]));
-            }
-        }
-        return out;
+        return sigma < 0.1 ? src : Perturbation.blur(src, sigma);
     }
 
     /** Encodes as JPEG at {@code quality} (1-100) and decodes again. */
     public static BufferedImage jpeg(BufferedImage src, int quality) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-            try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-                writer.setOutput(out);
-                ImageWriteParam param = writer.getDefaultWriteParam();
-                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionQuality(quality / 100f);
-                writer.write(null, new IIOImage(copy(src), null, null), param);
-            } finally {
-                writer.dispose();
-            }
-            return copy(ImageIO.read(new ByteArrayInputStream(bytes.toByteArray())));
-        } catch (IOException e) {
-            throw new UncheckedIOException("in-memory JPEG round trip failed", e);
-        }
+        return Perturbation.jpeg(copy(src), quality / 100f);
     }
 
     static BufferedImage colorJitter(BufferedImage src, SplittableRandom random) {

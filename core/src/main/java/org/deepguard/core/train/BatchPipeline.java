@@ -25,8 +25,38 @@ import java.util.function.BiConsumer;
  * goes on. Records how long the consumer waited for data.
  */
 public final class BatchPipeline implements AutoCloseable {
-    /** One training example: where it is and its class index (0 real, 1 fake). */
-    public record Item(Path path, int label) {}
+    /**
+     * One example: where it is, its class index (0 real, 1 fake), and how its image is made from the file: as
+     * decoded, or a pseudo-fake through {@code simulator}, then optionally a random draw of {@code degrader}'s
+     * degradation chain (validation and cue copies; training batches use the pipeline's augmenter instead).
+     * {@code variant} tells copies of one file apart.
+     */
+    public record Item(Path path, int label, ArtifactSimulator simulator, Augmenter degrader, int variant) {
+        public Item(Path path, int label) {
+            this(path, label, null, null, 0);
+        }
+
+        /** Stable key of this example's random streams: its file, whether it is simulated, its variant. */
+        public long key() {
+            return Augmenter.imageKey(path) * 31 + variant * 0x632BE59BD9B4E019L
+                    + (simulator != null ? 0x5DEECE66DL : 0) + (degrader != null ? 0x2545F4914F6CDD1DL : 0);
+        }
+
+        /**
+         * This example's image from the decoded file: simulated (a fresh draw per epoch; {@code epoch} -1 for a
+         * fixed one), then degraded. Deterministic in (seed, epoch, key).
+         */
+        public BufferedImage render(BufferedImage decoded, long seed, int epoch) {
+            BufferedImage out = decoded;
+            if (simulator != null) {
+                out = simulator.apply(out, Augmenter.streamFor(seed ^ 0x51A7L, epoch, key()));
+            }
+            if (degrader != null) {
+                out = degrader.degrade(out, Augmenter.streamFor(seed ^ 0xDE6AL, epoch, key()));
+            }
+            return out;
+        }
+    }
 
     /**
      * A prepared batch; {@code items} are the examples that loaded, in order. Training batches hold one view per
@@ -66,7 +96,7 @@ public final class BatchPipeline implements AutoCloseable {
     }
 
     /**
-     * Batches over {@code items} in the given order; augmentation streams are keyed by (seed, epoch, position);
+     * Batches over {@code items} in the given order; augmentation streams are keyed by (seed, epoch, example key);
      * a negative epoch disables augmentation.
      */
     public Iterator<Batch> batches(List<Item> items, int batchSize, long seed, int epoch) {
@@ -82,7 +112,7 @@ public final class BatchPipeline implements AutoCloseable {
                     List<CompletableFuture<List<float[]>>> parts = new ArrayList<>();
                     for (int i = start; i < end; i++) {
                         int position = i;
-                        parts.add(CompletableFuture.supplyAsync(() -> load(items.get(position), seed, epoch, position),
+                        parts.add(CompletableFuture.supplyAsync(() -> load(items.get(position), seed, epoch),
                                 pool));
                     }
                     inFlight.add(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
@@ -110,14 +140,15 @@ public final class BatchPipeline implements AutoCloseable {
         };
     }
 
-    private List<float[]> load(Item item, long seed, int epoch, int position) {
+    private List<float[]> load(Item item, long seed, int epoch) {
         try {
             DecodedImage img = preprocessor.decode(item.path());
-            BufferedImage rgb = img.rgb();
+            BufferedImage rgb = item.render(img.rgb(), seed, epoch);
             if (epoch < 0) {
                 return preprocessor.views(rgb);
             }
-            SplittableRandom random = Augmenter.streamFor(seed, epoch, position);
+            // keyed by the example, not its position, so an image's augmentation does not depend on the shuffle
+            SplittableRandom random = Augmenter.streamFor(seed, epoch, item.key());
             // the patch position gets its own stream, so switching augmentations on or off does not move patches
             SplittableRandom patchRandom = preprocessor.spec().patches() != null ? random.split() : null;
             if (augmenter != null && !augmenter.isIdentity()) {

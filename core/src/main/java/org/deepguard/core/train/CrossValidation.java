@@ -35,8 +35,11 @@ import java.util.function.IntConsumer;
  * test split clean and after JPEG q75 re-encoding, and write {@code OUT/fold-i/result.json}; then
  * {@code OUT/cv.json} with every fold and the mean and sample standard deviation of each metric.
  *
- * <p>Metrics per fold: {@code auc} (ROC AUC of the calibrated p_fake), {@code auc_jpeg75}, {@code ece} (10 bins,
- * calibrated p_fake), and {@code <baseline>_auc} for each {@link FoldBaseline}. Resumable: a fold with a result is
+ * <p>Metrics per fold, clean and under each condition of {@link #SWEEP} (key suffix {@link #conditionKey}, e.g.
+ * {@code auc_jpeg75}), and the worst case over them ({@code _worst}): {@code auc} (ROC AUC of the log-odds),
+ * {@code bacc} (balanced accuracy at the bundle's threshold), {@code ece} (10 bins, calibrated p_fake), {@code tpr},
+ * {@code fpr}, {@code tpr_or_uncertain}, {@code uncertain} (see {@link #conditionMetrics}); and
+ * {@code <baseline>_auc} (and, for learnt baselines, per condition) for each {@link FoldBaseline}. Resumable: a fold with a result is
  * not redone, a fold whose model is finished is only scored, and an unfinished training resumes from its
  * checkpoints.
  */
@@ -45,6 +48,8 @@ public final class CrossValidation {
     public static final String RESULT = "result.json";
     public static final String SUMMARY = "cv.json";
     public static final Perturbation JPEG75 = new Perturbation(Perturbation.Kind.JPEG, 75);
+    /** The degradation sweep every fold's test images are scored under (the standard one of evaluate --perturb). */
+    public static final List<Perturbation> SWEEP = Perturbation.standard();
     public static final int ECE_BINS = 10;
 
     /** What a run reports as it goes; the CLI turns it into progress bars and lines. */
@@ -214,32 +219,45 @@ public final class CrossValidation {
         Map<String, Object> mine = Json.MAPPER.convertValue(config, Map.class);
         stored.remove("workers");
         mine.remove("workers");
-        stored.putIfAbsent("resampling", false); // folds trained before the switch existed had no resampling cue
-        return Json.line(stored).equals(Json.line(mine));
+        // folds trained before newer switches existed read with the values that reproduce their behaviour
+        return Json.line(TrainingConfig.upgraded(stored)).equals(Json.line(TrainingConfig.upgraded(mine)));
+    }
+
+    /** A sweep condition's metric-key suffix: jpeg=75 -> jpeg75, resize=0.75+jpeg=75 -> resize0.75_jpeg75. */
+    public static String conditionKey(Perturbation p) {
+        return p.label().replace("=", "").replace("+", "_");
     }
 
     private FoldResult score(Folds.Fold fold, Manifest manifest, ModelBundle bundle, double seconds, boolean resumed,
                              Listener l) {
         Detector detector = new Detector(bundle);
         List<ManifestEntry> test = manifest.usable(Split.TEST);
+        List<Perturbation> sweep = SWEEP;
         List<Path> scoredFiles = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
-        List<Double> clean = new ArrayList<>();
-        List<Double> cleanLogOdds = new ArrayList<>();
-        List<Double> jpegLogOdds = new ArrayList<>();
+        List<Prediction> clean = new ArrayList<>();
+        List<List<Prediction>> degraded = new ArrayList<>();
+        sweep.forEach(x -> degraded.add(new ArrayList<>()));
         int failed = 0;
         IntConsumer progress = l.scoring(fold.index(), test.size());
         int chunk = Math.max(1, config.batchSize());
         // In chunks, so only a batch of decoded images is held at a time.
         for (int start = 0; start < test.size(); start += chunk) {
             List<BufferedImage> images = new ArrayList<>();
-            List<BufferedImage> compressed = new ArrayList<>();
+            List<List<BufferedImage>> perturbed = new ArrayList<>();
+            sweep.forEach(x -> perturbed.add(new ArrayList<>()));
             for (ManifestEntry e : test.subList(start, Math.min(test.size(), start + chunk))) {
                 Path file = manifest.resolve(e);
                 try {
-                    DecodedImage img = detector.preprocessor().decode(file);
-                    images.add(img.rgb());
-                    compressed.add(JPEG75.apply(img.rgb(), e.path().hashCode()));
+                    BufferedImage img = detector.preprocessor().decode(file).rgb();
+                    List<BufferedImage> versions = new ArrayList<>();
+                    for (Perturbation p : sweep) {
+                        versions.add(p.apply(img, e.path().hashCode()));
+                    }
+                    images.add(img);
+                    for (int c = 0; c < sweep.size(); c++) {
+                        perturbed.get(c).add(versions.get(c));
+                    }
                     scoredFiles.add(file);
                     labels.add(e.label() == Label.FAKE);
                 } catch (ImageLoadException | RuntimeException ex) {
@@ -248,12 +266,9 @@ public final class CrossValidation {
                 }
                 progress.accept(1);
             }
-            for (Prediction p : predict(detector, images)) {
-                clean.add(p.pFake());
-                cleanLogOdds.add(p.logOdds());
-            }
-            for (Prediction p : predict(detector, compressed)) {
-                jpegLogOdds.add(p.logOdds());
+            clean.addAll(predict(detector, images));
+            for (int c = 0; c < sweep.size(); c++) {
+                degraded.get(c).addAll(predict(detector, perturbed.get(c)));
             }
         }
         l.scoringDone(fold.index());
@@ -261,17 +276,20 @@ public final class CrossValidation {
         for (int i = 0; i < y.length; i++) {
             y[i] = labels.get(i);
         }
-        double[] p = clean.stream().mapToDouble(Double::doubleValue).toArray();
-        // AUC ranks the log-odds: calibrated probabilities can saturate to 0 or 1 in double precision and tie
-        double[] z = cleanLogOdds.stream().mapToDouble(Double::doubleValue).toArray();
-        double[] zq = jpegLogOdds.stream().mapToDouble(Double::doubleValue).toArray();
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("auc", finite(BinaryMetrics.rocAuc(y, z)));
-        metrics.put("auc_jpeg75", finite(BinaryMetrics.rocAuc(y, zq)));
-        metrics.put("ece", finite(y.length == 0 ? Double.NaN : BinaryMetrics.expectedCalibrationError(y, p, ECE_BINS)));
+        conditionMetrics(metrics, "", y, clean, detector.threshold());
+        List<String> worstAuc = new ArrayList<>();
+        for (int c = 0; c < sweep.size(); c++) {
+            String key = "_" + conditionKey(sweep.get(c));
+            conditionMetrics(metrics, key, y, degraded.get(c), detector.threshold());
+            worstAuc.add(key);
+        }
+        worst(metrics, "auc", worstAuc, true);
+        worst(metrics, "bacc", worstAuc, true);
+        worst(metrics, "ece", worstAuc, false);
+        worst(metrics, "tpr", worstAuc, true);
         FoldImages testImages = new FoldImages(scoredFiles, y);
         FoldImages trainImages = images(manifest, Split.TRAIN, Split.VAL);
-        FoldImages testJpeg = testImages.transformed((img, file) -> JPEG75.apply(img, file.toString().hashCode()));
         for (FoldBaseline b : baselines) {
             FoldBaseline.Scorer scorer;
             try {
@@ -282,11 +300,72 @@ public final class CrossValidation {
             }
             metrics.put(b.name() + "_auc", baselineAuc(b, scorer, testImages, fold.index(), l));
             if (!b.directionFree()) { // a learnt baseline is a detector too: measure its robustness alike
-                metrics.put(b.name() + "_auc_jpeg75", baselineAuc(b, scorer, testJpeg, fold.index(), l));
+                List<String> keys = new ArrayList<>();
+                for (Perturbation p : sweep) {
+                    FoldImages t = testImages.transformed((img, file) -> p.apply(img, relativeHash(manifest, file)));
+                    String key = "_" + conditionKey(p);
+                    metrics.put(b.name() + "_auc" + key, baselineAuc(b, scorer, t, fold.index(), l));
+                    keys.add(key);
+                }
+                worst(metrics, b.name() + "_auc", keys, true);
             }
         }
         return new FoldResult(fold.index(), fold.generator(), fold.sizes(), seconds, resumed, y.length, failed,
                 metrics);
+    }
+
+    /** The seed a test image's perturbations get: its manifest path's hash, as in the model's pass. */
+    private static long relativeHash(Manifest manifest, Path file) {
+        for (ManifestEntry e : manifest.entries()) {
+            if (manifest.resolve(e).equals(file)) {
+                return e.path().hashCode();
+            }
+        }
+        return file.toString().hashCode();
+    }
+
+    /**
+     * Metrics of one condition, keys suffixed with {@code suffix}: auc (ranking the log-odds), bacc (balanced
+     * accuracy at the bundle's threshold), ece, tpr (share of fakes called fake), fpr (share of reals called fake),
+     * tpr_or_uncertain (share of fakes called fake or uncertain), uncertain (share of all images in the band).
+     */
+    static void conditionMetrics(Map<String, Double> metrics, String suffix, boolean[] y, List<Prediction> preds,
+                                 double threshold) {
+        double[] z = preds.stream().mapToDouble(Prediction::logOdds).toArray();
+        double[] p = preds.stream().mapToDouble(Prediction::pFake).toArray();
+        // AUC ranks the log-odds: calibrated probabilities can saturate to 0 or 1 in double precision and tie
+        metrics.put("auc" + suffix, finite(BinaryMetrics.rocAuc(y, z)));
+        BinaryMetrics.Confusion cm = BinaryMetrics.confusion(y, p, threshold);
+        metrics.put("bacc" + suffix, finite(y.length == 0 ? Double.NaN : cm.balancedAccuracy()));
+        metrics.put("ece" + suffix, finite(y.length == 0 ? Double.NaN
+                : BinaryMetrics.expectedCalibrationError(y, p, ECE_BINS)));
+        int fakes = 0;
+        int fakeOrUnsure = 0;
+        int unsure = 0;
+        for (int i = 0; i < y.length; i++) {
+            boolean inBand = preds.get(i).verdict() == Prediction.Verdict.UNCERTAIN;
+            unsure += inBand ? 1 : 0;
+            if (y[i]) {
+                fakes++;
+                fakeOrUnsure += inBand || preds.get(i).pFake() >= threshold ? 1 : 0;
+            }
+        }
+        metrics.put("tpr" + suffix, finite(cm.recall()));
+        metrics.put("fpr" + suffix, finite(1 - cm.specificity()));
+        metrics.put("tpr_or_uncertain" + suffix, finite(fakes == 0 ? Double.NaN : fakeOrUnsure / (double) fakes));
+        metrics.put("uncertain" + suffix, finite(y.length == 0 ? Double.NaN : unsure / (double) y.length));
+    }
+
+    /** {@code <prefix>_worst}: the minimum (or maximum) of {@code <prefix>} over the clean and the swept conditions. */
+    private static void worst(Map<String, Double> metrics, String prefix, List<String> suffixes, boolean min) {
+        Double w = metrics.get(prefix);
+        for (String s : suffixes) {
+            Double v = metrics.get(prefix + s);
+            if (v != null && (w == null || (min ? v < w : v > w))) {
+                w = v;
+            }
+        }
+        metrics.put(prefix + "_worst", w);
     }
 
     /**

@@ -108,8 +108,8 @@ public final class Trainer {
         }
         Preprocessing prep = preprocessing();
         Preprocessor preprocessor = new Preprocessor(prep);
-        List<BatchPipeline.Item> train = items(manifest, Split.TRAIN);
-        List<BatchPipeline.Item> val = items(manifest, Split.VAL);
+        List<BatchPipeline.Item> train = simulated(items(manifest, Split.TRAIN), false);
+        List<BatchPipeline.Item> val = simulated(items(manifest, Split.VAL), true);
         if (train.isEmpty()) {
             throw new IllegalArgumentException(manifestFile + ": no usable rows in the train split");
         }
@@ -286,8 +286,8 @@ public final class Trainer {
         }
         try (BatchPipeline pipeline = new BatchPipeline(new Preprocessor(preprocessing()), null, config.workers(), 2,
                 (item, e) -> monitor.onSkippedImage(item.path().toString(), e.problem().code()))) {
-            return finish(members, history, pipeline, items(manifest, Split.TRAIN), items(manifest, Split.VAL),
-                    manifestFile, outDir);
+            return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN), false),
+                    simulated(items(manifest, Split.VAL), true), manifestFile, outDir);
         }
     }
 
@@ -302,19 +302,22 @@ public final class Trainer {
     }
 
     /**
-     * Whether a checkpoint's stored configuration trains the network(s) exactly as this one does. The resampling
-     * switch only changes the hand-crafted cue fitted after training, and checkpoints written before it existed
-     * lack the key, so it is left out of the comparison (the cue then follows the current configuration).
+     * Whether a checkpoint's stored configuration trains the network(s) exactly as this one does. Keys that only
+     * change what is fitted after training (the resampling cue, degraded copies) are left out of the comparison, and
+     * a configuration stored before newer keys existed reads with the values that reproduce its behaviour.
      */
+    @SuppressWarnings("unchecked")
     static boolean sameTraining(String currentJson, String storedJson) throws IOException {
         if (storedJson == null) {
             return false;
         }
-        Map<?, ?> current = Json.MAPPER.readValue(currentJson, LinkedHashMap.class);
-        Map<?, ?> stored = Json.MAPPER.readValue(storedJson, LinkedHashMap.class);
-        current.remove("resampling");
-        stored.remove("resampling");
-        return current.equals(stored);
+        Map<String, Object> current = TrainingConfig.upgraded(Json.MAPPER.readValue(currentJson, LinkedHashMap.class));
+        Map<String, Object> stored = TrainingConfig.upgraded(Json.MAPPER.readValue(storedJson, LinkedHashMap.class));
+        TrainingConfig.POST_TRAINING_KEYS.forEach(k -> {
+            current.remove(k);
+            stored.remove(k);
+        });
+        return Json.line(current).equals(Json.line(stored));
     }
 
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
@@ -327,13 +330,16 @@ public final class Trainer {
         meta.preprocessing = preprocessing();
         meta.network = config.network();
         meta.history = history;
-        List<double[]> trainSpectra = config.spectral() ? spectralFeatures(train) : null;
+        List<BatchPipeline.Item> cueTrain = withDegradedCopies(train);
+        List<double[]> trainSpectra = config.spectral() ? spectralFeatures(cueTrain) : null;
         if (trainSpectra != null) {
-            meta.spectral = fitSpectral(train, trainSpectra);
+            meta.spectral = fitSpectral(cueTrain, trainSpectra);
             meta.fusion = new ScoreFusion(1, 1, 0); // without a validation split: the sum of the two log-odds
         }
         if (!val.isEmpty()) {
-            Evaluation ev = evaluate(networks, pipeline, val);
+            // fusion, temperature, threshold and band are fitted on the validation images as they are and, with
+            // degraded copies, as they would arrive after resizing, blurring, noise and re-encoding
+            Evaluation ev = evaluate(networks, pipeline, withDegradedCopies(val));
             boolean[] y = ev.isFake;
             if (meta.spectral != null) {
                 List<double[]> valSpectra = spectralFeatures(ev.items);
@@ -351,7 +357,7 @@ public final class Trainer {
                 // With the fusion weights chosen on held-out scores, the spectral classifier is refitted on train and
                 // val together (as stacking refits its base models on all the data); its scale barely moves with a
                 // fifth more images, while the linear model gains them. Calibration below still uses the held-out fit.
-                List<BatchPipeline.Item> all = new ArrayList<>(train);
+                List<BatchPipeline.Item> all = new ArrayList<>(cueTrain);
                 all.addAll(ev.items);
                 List<double[]> allSpectra = new ArrayList<>(trainSpectra);
                 allSpectra.addAll(valSpectra);
@@ -371,16 +377,22 @@ public final class Trainer {
             double thr = BinaryMetrics.youdenThreshold(y, pAfter);
             if (!Double.isNaN(thr)) {
                 meta.threshold = thr;
-                meta.thresholdRule = "max Youden J on the validation split (calibrated p_fake)";
+                meta.thresholdRule = "max Youden J on the validation split (calibrated p_fake"
+                        + (config.degradedCopies() > 0 ? ", clean and " + config.degradedCopies()
+                        + " degraded copies of each image)" : ")");
             }
+            meta.uncertainBand = uncertainBand(y, pAfter, meta.threshold, BAND_MAX_ERROR);
+            meta.metrics.put("val_uncertain_band", meta.uncertainBand);
+            meta.metrics.put("val_images_scored", (double) y.length);
             meta.metrics.put("val_auc", ev.auc);
             meta.metrics.put("val_loss", ev.loss);
             meta.metrics.put("val_accuracy_at_threshold", BinaryMetrics.confusion(y, pAfter, meta.threshold).accuracy());
             meta.metrics.put("val_ece_before_calibration", BinaryMetrics.expectedCalibrationError(y, pBefore, 10));
             meta.metrics.put("val_ece_after_calibration", BinaryMetrics.expectedCalibrationError(y, pAfter, 10));
             monitor.onMessage(String.format("calibration: temperature %.3f, validation ECE %.4f -> %.4f; "
-                    + "threshold %.4f (%s)", t, meta.metrics.get("val_ece_before_calibration"),
-                    meta.metrics.get("val_ece_after_calibration"), meta.threshold, meta.thresholdRule));
+                    + "threshold %.4f (%s); uncertain band +-%.3f", t, meta.metrics.get("val_ece_before_calibration"),
+                    meta.metrics.get("val_ece_after_calibration"), meta.threshold, meta.thresholdRule,
+                    meta.uncertainBand));
         }
         ModelMetadata.Provenance p = meta.provenance;
         p.createdAt = Instant.now().toString();
@@ -417,7 +429,8 @@ public final class Trainer {
         Preprocessor decoder = new Preprocessor(preprocessing());
         return parallelMap(items, item -> {
             try {
-                return SpectralClassifier.features(decoder.decode(item.path()).rgb(), cfg, resampling);
+                return SpectralClassifier.features(item.render(decoder.decode(item.path()).rgb(), config.seed(), -1),
+                        cfg, resampling);
             } catch (ImageLoadException | IllegalArgumentException e) {
                 monitor.onSkippedImage(item.path().toString(), "spectral: " + e.getMessage());
                 return null;
@@ -555,6 +568,86 @@ public final class Trainer {
     private static void writeModelAtomically(ComputationGraph net, Path target, boolean withUpdater)
             throws IOException {
         AtomicFiles.write(target, out -> ModelSerializer.writeModel(net, out, withUpdater));
+    }
+
+    /**
+     * Validation examples whose accuracy outside the band must reach 1 - this: the uncertain band is the narrowest
+     * half-width around the threshold (0 to {@link #BAND_LIMIT}) outside of which the validation images (clean and
+     * degraded) are misclassified at most this often.
+     */
+    static final double BAND_MAX_ERROR = 0.05;
+    static final double BAND_LIMIT = 0.3;
+
+    /** See {@link #BAND_MAX_ERROR}; 0 when the validation images are classified well enough without a band. */
+    static double uncertainBand(boolean[] isFake, double[] pFake, double threshold, double maxError) {
+        for (int step = 0; step <= 30; step++) {
+            double band = BAND_LIMIT * step / 30;
+            int outside = 0;
+            int wrong = 0;
+            for (int i = 0; i < pFake.length; i++) {
+                if (Math.abs(pFake[i] - threshold) >= band) {
+                    outside++;
+                    if ((pFake[i] >= threshold) != isFake[i]) {
+                        wrong++;
+                    }
+                }
+            }
+            if (outside == 0 || wrong <= maxError * outside) {
+                return band;
+            }
+        }
+        return BAND_LIMIT;
+    }
+
+    /** The examples followed by {@link TrainingConfig#degradedCopies()} degraded copies of each. */
+    List<BatchPipeline.Item> withDegradedCopies(List<BatchPipeline.Item> items) {
+        int copies = config.degradedCopies();
+        if (copies == 0 || !config.augmentation().hasDegradations()) {
+            return items;
+        }
+        Augmenter degrader = new Augmenter(config.augmentation().degradationsOnly());
+        List<BatchPipeline.Item> out = new ArrayList<>(items);
+        for (int k = 1; k <= copies; k++) {
+            for (BatchPipeline.Item it : items) {
+                out.add(new BatchPipeline.Item(it.path(), it.label(), it.simulator(), degrader,
+                        it.variant() + 1000 * k));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The split's examples with the configuration's simulated fakes: without the manifest's fakes in simulator-only
+     * training, plus pseudo-fakes of its real images ({@link SimulationConfig#perReal()} each; on the validation
+     * split from the held-out family when there is one).
+     */
+    List<BatchPipeline.Item> simulated(List<BatchPipeline.Item> items, boolean validation) {
+        SimulationConfig sim = config.simulation();
+        if (sim == null) {
+            return items;
+        }
+        List<BatchPipeline.Item> out = new ArrayList<>();
+        for (BatchPipeline.Item it : items) {
+            if (!(sim.only() && it.label() == 1)) {
+                out.add(it);
+            }
+        }
+        ArtifactSimulator simulator = new ArtifactSimulator(validation && sim.holdOut() != null
+                ? List.of(sim.holdOut()) : sim.trainingFamilies());
+        int whole = (int) Math.floor(sim.perReal());
+        double fraction = sim.perReal() - whole;
+        for (BatchPipeline.Item it : items) {
+            if (it.label() != 0) {
+                continue;
+            }
+            // the fractional part picks a fixed, seed-independent share of the real images
+            double u = (Augmenter.imageKey(it.path()) >>> 11) / (double) (1L << 53);
+            int n = whole + (u < fraction ? 1 : 0);
+            for (int v = 0; v < n; v++) {
+                out.add(new BatchPipeline.Item(it.path(), 1, simulator, null, v));
+            }
+        }
+        return out;
     }
 
     static List<BatchPipeline.Item> items(Manifest manifest, Split split) {

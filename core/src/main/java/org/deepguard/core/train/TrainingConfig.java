@@ -37,7 +37,11 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
                              AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
                              int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
                              int workers, long seed, ResizePolicy resize, PatchVoting patches, int ensemble,
-                             boolean spectral, boolean resampling) {
+                             boolean spectral, boolean resampling, SimulationConfig simulation,
+                             int degradedCopies) {
+
+    /** Keys of the stored configuration that only change what is fitted after the network(s) are trained. */
+    static final java.util.Set<String> POST_TRAINING_KEYS = java.util.Set.of("resampling", "degradedCopies");
 
     public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                           double minLearningRate, double warmupEpochs, double weightDecay, int patience,
@@ -47,6 +51,40 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         this(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs, weightDecay, patience,
                 augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor,
                 plateauPatience, workers, seed, resize, null, 1, false, false);
+    }
+
+    /** Without simulated fakes and degraded copies (the configuration before they existed). */
+    public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
+                          double minLearningRate, double warmupEpochs, double weightDecay, int patience,
+                          AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
+                          int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
+                          int workers, long seed, ResizePolicy resize, PatchVoting patches, int ensemble,
+                          boolean spectral, boolean resampling) {
+        this(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs, weightDecay, patience,
+                augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor,
+                plateauPatience, workers, seed, resize, patches, ensemble, spectral, resampling, null, 0);
+    }
+
+    /**
+     * A stored configuration (JSON map) as this version writes it: keys added since it was written get the value
+     * that reproduces the old behaviour (no resize/noise degradations, no simulation, no degraded copies).
+     */
+    @SuppressWarnings("unchecked")
+    static java.util.Map<String, Object> upgraded(java.util.Map<String, Object> stored) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>(stored);
+        out.putIfAbsent("resampling", false);
+        out.putIfAbsent("simulation", null);
+        out.putIfAbsent("degradedCopies", 0);
+        Object aug = out.get("augmentation");
+        if (aug instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> a = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) m);
+            a.putIfAbsent("resize", 0.0);
+            a.putIfAbsent("resizeMinFactor", 1.0);
+            a.putIfAbsent("noise", 0.0);
+            a.putIfAbsent("noiseMaxSigma", 0.0);
+            out.put("augmentation", a);
+        }
+        return out;
     }
 
     public TrainingConfig {
@@ -66,6 +104,9 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         if (ensemble < 1) {
             throw new IllegalArgumentException("an ensemble needs at least one member");
         }
+        if (degradedCopies < 0 || degradedCopies > 8) {
+            throw new IllegalArgumentException("degraded copies must lie in [0, 8]");
+        }
     }
 
     /**
@@ -77,14 +118,15 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
     public static TrainingConfig defaults(NetworkConfig network) {
         return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
                 5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed(),
-                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true);
+                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true, null, 2);
     }
 
     /** The same run with another epoch budget etc. is a different run; workers are not part of it. */
     public TrainingConfig withWorkers(int n) {
         return new TrainingConfig(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
-                plateauFactor, plateauPatience, n, seed, resize, patches, ensemble, spectral, resampling);
+                plateauFactor, plateauPatience, n, seed, resize, patches, ensemble, spectral, resampling, simulation,
+                degradedCopies);
     }
 
     /** Member {@code index} of a seed ensemble: a single network with its own seed. */
@@ -93,6 +135,6 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         NetworkConfig memberNetwork = network.withSeed(network.seed() + index);
         return new TrainingConfig(memberNetwork, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
-                plateauFactor, plateauPatience, workers, memberSeed, resize, patches, 1, false, false);
+                plateauFactor, plateauPatience, workers, memberSeed, resize, patches, 1, false, false, simulation, 0);
     }
 }

@@ -1,0 +1,416 @@
+package org.deepguard.core.train;
+
+import org.deepguard.core.image.KernelResize;
+import org.deepguard.core.metrics.Perturbation;
+
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Makes pseudo-fakes from real images for training (never used at inference), by operations generators are built
+ * from rather than by any generator: what a detector trained on them learns is the trace such operations leave, which
+ * unseen generators share (Zhang, Karaman and Chang 2019 simulate GAN up-sampling this way and generalise to unseen
+ * GANs). The output has the input's size. Deterministic: one random stream (from (seed, image, epoch), see
+ * {@link Augmenter#streamFor}) decides the family and every parameter.
+ *
+ * <p>Families, each switchable ({@link SimulationConfig}):
+ * <ul>
+ *   <li>{@link Family#UPSAMPLE}: shrink by 2, 3 or 4 (sometimes a non-integer factor) with an anti-aliasing kernel,
+ *       enlarge back with a random interpolation kernel (nearest, bilinear, bicubic, Lanczos), half the time
+ *       followed by unsharp masking, as super-resolution outputs look sharpened. Leaves resampling periodicity at the
+ *       factor.</li>
+ *   <li>{@link Family#TRANSPOSED_CONV}: shrink by 2 (or 4), enlarge by stride-2 transposed convolutions with a random
+ *       4x4 kernel whose four polyphase parts have unequal gains: the checkerboard of Odena et al. (2016), a
+ *       spectral peak at half the sampling frequency.</li>
+ *   <li>{@link Family#CONV_DECODER}: shrink by 2 or 4, then per 2x stage nearest up-sampling, a randomly initialised
+ *       3x3 conv - leaky ReLU - 3x3 conv decoder whose output is added, scaled to a few grey levels, to a bilinear
+ *       enlargement: content-dependent decoder texture.</li>
+ *   <li>{@link Family#SPECTRAL_PEAKS}: one to three faint cosine gratings at 1/2, 1/4 or 1/8 cycles per pixel (the
+ *       periodic peaks generator spectra show), 1-3 grey levels.</li>
+ *   <li>{@link Family#BLEND}: a soft-edged elliptical region of the image replaced by its reconstruction through one
+ *       of the other families (local manipulation).</li>
+ * </ul>
+ */
+public final class ArtifactSimulator {
+
+    public enum Family {
+        UPSAMPLE, TRANSPOSED_CONV, CONV_DECODER, SPECTRAL_PEAKS, BLEND;
+
+        public String code() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        public static Family parse(String s) {
+            String v = s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+            for (Family f : values()) {
+                if (f.code().equals(v)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("unknown simulator family '" + s + "' (families: upsample, "
+                    + "transposed-conv, conv-decoder, spectral-peaks, blend, or all)");
+        }
+    }
+
+    private static final KernelResize.Kernel[] DOWN = {KernelResize.Kernel.BOX, KernelResize.Kernel.BILINEAR,
+            KernelResize.Kernel.BICUBIC, KernelResize.Kernel.LANCZOS3};
+    private static final KernelResize.Kernel[] UP = {KernelResize.Kernel.NEAREST, KernelResize.Kernel.BILINEAR,
+            KernelResize.Kernel.BICUBIC, KernelResize.Kernel.LANCZOS3};
+
+    private final List<Family> families;
+
+    public ArtifactSimulator(List<Family> families) {
+        if (families.isEmpty()) {
+            throw new IllegalArgumentException("the simulator needs at least one family");
+        }
+        this.families = List.copyOf(families);
+    }
+
+    public List<Family> families() {
+        return families;
+    }
+
+    /** A pseudo-fake of {@code real}: a family drawn from this simulator's, with random parameters. */
+    public BufferedImage apply(BufferedImage real, SplittableRandom random) {
+        return apply(real, families.get(random.nextInt(families.size())), random);
+    }
+
+    /** A pseudo-fake of {@code real} by one family, parameters drawn from {@code random}. */
+    public BufferedImage apply(BufferedImage real, Family family, SplittableRandom random) {
+        return switch (family) {
+            case UPSAMPLE -> {
+                double f = random.nextDouble() < 0.75 ? new double[] {2, 2, 3, 4}[random.nextInt(4)]
+                        : 1.5 + 2.5 * random.nextDouble();
+                BufferedImage up = upsample(real, f, DOWN[random.nextInt(DOWN.length)], UP[random.nextInt(UP.length)]);
+                double amount = 0.3 + 1.2 * random.nextDouble();
+                double sigma = 0.5 + random.nextDouble();
+                yield random.nextBoolean() ? unsharp(up, sigma, amount) : up;
+            }
+            case TRANSPOSED_CONV -> {
+                int stages = random.nextDouble() < 0.7 ? 1 : 2;
+                BufferedImage low = shrink(real, 1 << stages, DOWN[random.nextInt(DOWN.length)]);
+                for (int s = 0; s < stages; s++) {
+                    low = transposedConv(low, randomTransposedKernel(random, 0.15 + 0.35 * random.nextDouble()));
+                }
+                yield fitTo(low, real.getWidth(), real.getHeight());
+            }
+            case CONV_DECODER -> {
+                int stages = random.nextDouble() < 0.6 ? 1 : 2;
+                BufferedImage low = shrink(real, 1 << stages, DOWN[random.nextInt(DOWN.length)]);
+                for (int s = 0; s < stages; s++) {
+                    low = decoderStage(low, random.nextLong(), 2 + 6 * random.nextDouble());
+                }
+                yield fitTo(low, real.getWidth(), real.getHeight());
+            }
+            case SPECTRAL_PEAKS -> {
+                int n = 1 + random.nextInt(3);
+                BufferedImage out = real;
+                for (int i = 0; i < n; i++) {
+                    double period = new double[] {2, 4, 8}[random.nextInt(3)];
+                    int orientation = random.nextInt(3); // 0 horizontal, 1 vertical, 2 diagonal
+                    double fx = orientation == 1 ? 0 : 1 / period;
+                    double fy = orientation == 0 ? 0 : 1 / period;
+                    out = grating(out, fx, fy, 1 + 2 * random.nextDouble(), random.nextDouble() * 2 * Math.PI);
+                }
+                yield out;
+            }
+            case BLEND -> {
+                List<Family> inner = families.stream().filter(f -> f != Family.BLEND).toList();
+                Family source = inner.isEmpty() ? Family.UPSAMPLE : inner.get(random.nextInt(inner.size()));
+                BufferedImage recon = apply(real, source, random);
+                yield blendEllipse(real, recon, 0.3 + 0.4 * random.nextDouble(), random.nextDouble(),
+                        random.nextDouble());
+            }
+        };
+    }
+
+    /** Shrinks by {@code factor} with {@code down} (anti-aliased), enlarges back to the same size with {@code up}. */
+    public static BufferedImage upsample(BufferedImage img, double factor, KernelResize.Kernel down,
+                                         KernelResize.Kernel up) {
+        BufferedImage low = shrink(img, factor, down);
+        return KernelResize.resize(low, img.getWidth(), img.getHeight(), up);
+    }
+
+    static BufferedImage shrink(BufferedImage img, double factor, KernelResize.Kernel kernel) {
+        int w = Math.max(2, (int) Math.round(img.getWidth() / factor));
+        int h = Math.max(2, (int) Math.round(img.getHeight() / factor));
+        return KernelResize.resize(img, w, h, kernel);
+    }
+
+    /** Exactly {@code w} x {@code h}: crops a larger image, enlarges (bilinear) a smaller one. */
+    private static BufferedImage fitTo(BufferedImage img, int w, int h) {
+        if (img.getWidth() == w && img.getHeight() == h) {
+            return img;
+        }
+        if (img.getWidth() >= w && img.getHeight() >= h) {
+            BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            out.setRGB(0, 0, w, h, img.getRGB(0, 0, w, h, null, 0, w), 0, w);
+            return out;
+        }
+        return KernelResize.resize(img, w, h, KernelResize.Kernel.BILINEAR);
+    }
+
+    /** Unsharp masking: img + amount (img - blur(img, sigma)). */
+    public static BufferedImage unsharp(BufferedImage img, double sigma, double amount) {
+        BufferedImage blurred = Perturbation.blur(img, sigma);
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] a = img.getRGB(0, 0, w, h, null, 0, w);
+        int[] b = blurred.getRGB(0, 0, w, h, null, 0, w);
+        int[] out = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            int px = 0;
+            for (int shift = 16; shift >= 0; shift -= 8) {
+                int va = (a[i] >> shift) & 0xFF;
+                int vb = (b[i] >> shift) & 0xFF;
+                px |= clamp(va + amount * (va - vb)) << shift;
+            }
+            out[i] = px;
+        }
+        return fromPixels(out, w, h);
+    }
+
+    /**
+     * A 4x4 transposed-convolution kernel for stride 2: the bilinear kernel (whose four polyphase parts each sum to 1,
+     * so a flat image stays flat) times random positive factors 1 +- {@code unevenness}, rescaled to total gain 4.
+     * The polyphase parts then have unequal gains, which is what prints a checkerboard.
+     */
+    public static double[][] randomTransposedKernel(SplittableRandom random, double unevenness) {
+        double[] tap = {0.25, 0.75, 0.75, 0.25};
+        double[][] k = new double[4][4];
+        double sum = 0;
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 4; x++) {
+                k[y][x] = tap[y] * tap[x] * (1 + unevenness * (2 * random.nextDouble() - 1));
+                sum += k[y][x];
+            }
+        }
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 4; x++) {
+                k[y][x] *= 4 / sum;
+            }
+        }
+        return k;
+    }
+
+    /**
+     * Stride-2 transposed convolution of each channel with {@code kernel} (4x4), cropped to exactly twice the input
+     * size (the kernel's centre aligned with each input pixel's two output pixels).
+     */
+    public static BufferedImage transposedConv(BufferedImage low, double[][] kernel) {
+        int w = low.getWidth();
+        int h = low.getHeight();
+        int ow = 2 * w;
+        int oh = 2 * h;
+        int k = kernel.length;
+        int pad = (k - 2) / 2; // output offset so the result is centred
+        double[][] planes = planes(low);
+        double[][] out = new double[3][ow * oh];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double v = planes[c][y * w + x];
+                    for (int j = 0; j < k; j++) {
+                        int oy = 2 * y + j - pad;
+                        if (oy < 0 || oy >= oh) {
+                            continue;
+                        }
+                        for (int i = 0; i < k; i++) {
+                            int ox = 2 * x + i - pad;
+                            if (ox >= 0 && ox < ow) {
+                                out[c][oy * ow + ox] += v * kernel[j][i];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // border outputs receive fewer contributions; renormalise them by what a flat image would give there
+        double[] gain = new double[ow * oh];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int j = 0; j < k; j++) {
+                    int oy = 2 * y + j - pad;
+                    for (int i = 0; i < k; i++) {
+                        int ox = 2 * x + i - pad;
+                        if (oy >= 0 && oy < oh && ox >= 0 && ox < ow) {
+                            gain[oy * ow + ox] += kernel[j][i];
+                        }
+                    }
+                }
+            }
+        }
+        for (int c = 0; c < 3; c++) {
+            for (int p = 0; p < gain.length; p++) {
+                int x = p % ow;
+                int y = p / ow;
+                boolean border = x < 2 || y < 2 || x >= ow - 2 || y >= oh - 2;
+                if (border && gain[p] > 1e-9) {
+                    out[c][p] *= periodicGain(gain, ow, oh, x, y) / gain[p];
+                }
+            }
+        }
+        return toImage(out, ow, oh);
+    }
+
+    /** The gain an interior output pixel of the same phase as (x, y) has (keeps the checkerboard at the border). */
+    private static double periodicGain(double[] gain, int ow, int oh, int x, int y) {
+        int ix = Math.min(ow - 3, Math.max(2, 2 + ((x - 2) % 2 + 2) % 2));
+        int iy = Math.min(oh - 3, Math.max(2, 2 + ((y - 2) % 2 + 2) % 2));
+        return gain[iy * ow + ix];
+    }
+
+    /**
+     * One 2x stage of a randomly initialised decoder: nearest up-sampling, 3x3 conv (3 -> 8, He-normal), leaky ReLU,
+     * 3x3 conv (8 -> 3), the result standardised and added at {@code greyLevels} amplitude to a bilinear enlargement.
+     */
+    public static BufferedImage decoderStage(BufferedImage low, long seed, double greyLevels) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int w = low.getWidth() * 2;
+        int h = low.getHeight() * 2;
+        double[][] base = planes(KernelResize.resize(low, w, h, KernelResize.Kernel.BILINEAR));
+        double[][] near = planes(KernelResize.resize(low, w, h, KernelResize.Kernel.NEAREST));
+        for (double[] p : near) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] = p[i] / 127.5 - 1;
+            }
+        }
+        double[][] hidden = conv3x3(near, w, h, 8, r, Math.sqrt(2.0 / 27));
+        for (double[] p : hidden) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] = p[i] > 0 ? p[i] : 0.2 * p[i];
+            }
+        }
+        double[][] residual = conv3x3(hidden, w, h, 3, r, Math.sqrt(2.0 / 72));
+        for (int c = 0; c < 3; c++) {
+            double mean = 0;
+            for (double v : residual[c]) {
+                mean += v;
+            }
+            mean /= residual[c].length;
+            double var = 0;
+            for (double v : residual[c]) {
+                var += (v - mean) * (v - mean);
+            }
+            double sd = Math.sqrt(var / residual[c].length) + 1e-9;
+            for (int i = 0; i < base[c].length; i++) {
+                base[c][i] += greyLevels * (residual[c][i] - mean) / sd;
+            }
+        }
+        return toImage(base, w, h);
+    }
+
+    private static double[][] conv3x3(double[][] in, int w, int h, int outChannels, SplittableRandom r, double std) {
+        int inChannels = in.length;
+        double[][][][] k = new double[outChannels][inChannels][3][3];
+        for (double[][][] o : k) {
+            for (double[][] c : o) {
+                for (double[] row : c) {
+                    for (int i = 0; i < 3; i++) {
+                        row[i] = r.nextGaussian() * std;
+                    }
+                }
+            }
+        }
+        double[][] out = new double[outChannels][w * h];
+        for (int o = 0; o < outChannels; o++) {
+            for (int c = 0; c < inChannels; c++) {
+                double[] src = in[c];
+                double[][] kk = k[o][c];
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        double acc = 0;
+                        for (int j = -1; j <= 1; j++) {
+                            int yy = Math.min(h - 1, Math.max(0, y + j));
+                            for (int i = -1; i <= 1; i++) {
+                                int xx = Math.min(w - 1, Math.max(0, x + i));
+                                acc += kk[j + 1][i + 1] * src[yy * w + xx];
+                            }
+                        }
+                        out[o][y * w + x] += acc;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Adds {@code amplitude} cos(2 pi (fx x + fy y) + phase) grey levels to every channel. */
+    public static BufferedImage grating(BufferedImage img, double fx, double fy, double amplitude, double phase) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] px = img.getRGB(0, 0, w, h, null, 0, w);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double d = amplitude * Math.cos(2 * Math.PI * (fx * x + fy * y) + phase);
+                int p = px[y * w + x];
+                px[y * w + x] = (clamp(((p >> 16) & 0xFF) + d) << 16) | (clamp(((p >> 8) & 0xFF) + d) << 8)
+                        | clamp((p & 0xFF) + d);
+            }
+        }
+        return fromPixels(px, w, h);
+    }
+
+    /**
+     * {@code recon} inside a soft-edged ellipse (area about {@code share} of the image, centred at (cx, cy) in
+     * image-relative units, kept inside), {@code real} outside.
+     */
+    public static BufferedImage blendEllipse(BufferedImage real, BufferedImage recon, double share, double cx,
+                                             double cy) {
+        int w = real.getWidth();
+        int h = real.getHeight();
+        double rx = Math.sqrt(share / Math.PI) * w;
+        double ry = Math.sqrt(share / Math.PI) * h;
+        double x0 = rx + cx * Math.max(0, w - 2 * rx);
+        double y0 = ry + cy * Math.max(0, h - 2 * ry);
+        int[] a = real.getRGB(0, 0, w, h, null, 0, w);
+        int[] b = recon.getRGB(0, 0, w, h, null, 0, w);
+        int[] out = new int[a.length];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double d = Math.sqrt(Math.pow((x + 0.5 - x0) / rx, 2) + Math.pow((y + 0.5 - y0) / ry, 2));
+                double m = d <= 0.8 ? 1 : d >= 1.2 ? 0 : 0.5 + 0.5 * Math.cos(Math.PI * (d - 0.8) / 0.4);
+                int i = y * w + x;
+                int px = 0;
+                for (int shift = 16; shift >= 0; shift -= 8) {
+                    px |= clamp(m * ((b[i] >> shift) & 0xFF) + (1 - m) * ((a[i] >> shift) & 0xFF)) << shift;
+                }
+                out[i] = px;
+            }
+        }
+        return fromPixels(out, w, h);
+    }
+
+    private static double[][] planes(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] px = img.getRGB(0, 0, w, h, null, 0, w);
+        double[][] out = new double[3][w * h];
+        for (int i = 0; i < px.length; i++) {
+            out[0][i] = (px[i] >> 16) & 0xFF;
+            out[1][i] = (px[i] >> 8) & 0xFF;
+            out[2][i] = px[i] & 0xFF;
+        }
+        return out;
+    }
+
+    private static BufferedImage toImage(double[][] planes, int w, int h) {
+        int[] px = new int[w * h];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (clamp(planes[0][i]) << 16) | (clamp(planes[1][i]) << 8) | clamp(planes[2][i]);
+        }
+        return fromPixels(px, w, h);
+    }
+
+    private static BufferedImage fromPixels(int[] px, int w, int h) {
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        out.setRGB(0, 0, w, h, px, 0, w);
+        return out;
+    }
+
+    private static int clamp(double v) {
+        return (int) Math.max(0, Math.min(255, Math.round(v)));
+    }
+}
