@@ -91,4 +91,52 @@ class LeversRoundTripTest {
         double z = meta.fusion.fuse(zNet, zCue);
         assertEquals(Scores.calibrated(z, meta.temperature), line.get("p_fake").asDouble(), 2e-6);
     }
+
+    /**
+     * The robustness levers (issue 16: degradation chain, cue fitted on degraded copies, calibration and band on a
+     * mix of conditions; issue 22: simulated fakes with a held-out family) are training-time levers whose whole
+     * effect at inference is what the bundle stores: the provenance names them, and detect prints the p_fake and
+     * the verdict that the stored cue, fusion, temperature, threshold and band define.
+     */
+    @Test
+    void detectAppliesWhatTheRobustnessLeversStored() throws Exception {
+        TestImages.sampleDataset(dir.resolve("data"), 10, 32);
+        Manifest manifest = DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {});
+        Path manifestFile = dir.resolve("m.csv");
+        manifest.write(manifestFile);
+        manifest = Manifest.read(manifestFile);
+        org.deepguard.core.train.SimulationConfig sim = new org.deepguard.core.train.SimulationConfig(
+                org.deepguard.core.train.SimulationConfig.parseFamilies("all"), 1, true,
+                org.deepguard.core.train.ArtifactSimulator.Family.SPECTRAL_PEAKS);
+        TrainingConfig config = new TrainingConfig(TinyModels.tinyConfig(32, 5), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 5, null, null, 1, true, true, sim, 2);
+        new Trainer(config, null).train(manifest, manifestFile, dir.resolve("model"), false);
+
+        ModelBundle bundle = ModelBundle.load(dir.resolve("model"));
+        ModelMetadata meta = bundle.metadata();
+        JsonNode stored = Json.MAPPER.valueToTree(meta.provenance.trainingConfig);
+        assertEquals(2, stored.get("degradedCopies").asInt());
+        assertEquals("SPECTRAL_PEAKS", stored.at("/simulation/holdOut").asText());
+        assertTrue(stored.at("/simulation/only").asBoolean());
+        assertEquals(0.3, stored.at("/augmentation/resize").asDouble(), 0);
+        assertTrue(meta.thresholdRule.contains("2 degraded copies"), meta.thresholdRule);
+        assertEquals(meta.uncertainBand, meta.metrics.get("val_uncertain_band"), 0);
+
+        Preprocessor single = new Preprocessor(meta.preprocessing);
+        for (long seed : new long[] {77, 78, 79}) {
+            BufferedImage img = TestImages.texture(32, seed);
+            Path file = TestImages.png(dir.resolve("probe-" + seed + ".png"), img);
+            DetectCommandTest.Run r = DetectCommandTest.run("-m", dir.resolve("model").toString(), "--json",
+                    file.toString());
+            assertEquals(ExitCode.OK, r.code(), r.err());
+            JsonNode line = Json.MAPPER.readTree(r.out().lines().findFirst().orElseThrow());
+            double zNet = Scores.logOdds(bundle.network().outputSingle(false,
+                    single.batch(List.of(single.toTensor(img)))))[0];
+            double p = Scores.calibrated(meta.fusion.fuse(zNet, meta.spectral.logOdds(img)), meta.temperature);
+            assertEquals(p, line.get("p_fake").asDouble(), 2e-6);
+            String verdict = meta.uncertainBand > 0 && Math.abs(p - meta.threshold) < meta.uncertainBand ? "uncertain"
+                    : p >= meta.threshold ? "fake" : "real";
+            assertEquals(verdict, line.get("label").asText().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
 }

@@ -35,6 +35,7 @@ import java.util.Map;
         footer = {"", "Examples:",
                 "  evaluate --model models/hybrid --manifest data/manifest.csv -o reports/test",
                 "  evaluate -m models/hybrid --manifest m.csv -o r --perturb jpeg=90,75,50 --perturb blur=1,2",
+                "  evaluate -m models/hybrid --manifest m.csv -o r --perturb standard",
                 "  evaluate -m models/hybrid --manifest m.csv -o r --fail-under auc=0.9 --fail-under ece=0.05",
                 "  evaluate -m models/a -m models/b --manifest m.csv -o compare",
                 "",
@@ -73,9 +74,11 @@ public class EvaluateCommand extends BaseCommand {
             description = "Quality gate, repeatable, e.g. auc=0.9.")
     Map<String, Double> failUnder = new LinkedHashMap<>();
 
-    @CommandLine.Option(names = "--perturb", paramLabel = "KIND=S1,S2",
-            description = "Robustness sweep, repeatable: jpeg=QUALITY,.. blur=SIGMA_PX,.. resize=FACTOR,.. "
-                    + "noise=SIGMA(0-1),..")
+    @CommandLine.Option(names = "--perturb", paramLabel = "SPEC",
+            description = "Robustness sweep, repeatable: standard (JPEG q90/q75/q50, resize 0.5, blur 1, noise 0.02, "
+                    + "resize 0.75 then JPEG q75: what `train --cv` and bench/quality.sh measure), or "
+                    + "jpeg=QUALITY,.. blur=SIGMA_PX,.. resize=FACTOR,.. noise=SIGMA(0-1),.., or a chain such as "
+                    + "resize=0.75+jpeg=75")
     List<String> perturb = new ArrayList<>();
 
     @CommandLine.Option(names = "--format-check",

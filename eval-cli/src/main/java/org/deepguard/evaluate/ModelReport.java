@@ -81,6 +81,7 @@ final class ModelReport {
         if (!sweep.isEmpty()) {
             List<Map<String, Object>> rows = sweepRows();
             m.put("perturbations", rows);
+            m.put("perturbations_worst", worstCase(rows, m));
             if (ctx.formatCheck()) {
                 rows.stream().filter(r -> "jpeg".equals(r.get("kind")) && ((Double) r.get("strength")) == 95)
                         .findFirst().ifPresent(r -> m.put("format_check", formatCheck(r)));
@@ -222,7 +223,8 @@ final class ModelReport {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (SweepResult r : sweep) {
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("kind", r.perturbation().kind().key());
+            row.put("condition", r.perturbation().label());
+            row.put("kind", r.perturbation().groupKey());
             row.put("strength", r.perturbation().strength());
             row.put("n", r.pass().scored().size());
             row.put("errors", r.pass().failures().size());
@@ -241,6 +243,29 @@ final class ModelReport {
             rows.add(row);
         }
         return rows;
+    }
+
+    /**
+     * The worst value of AUC, balanced accuracy (at the threshold) and ECE over the clean pass and every condition
+     * of the sweep, with the condition that gave it.
+     */
+    static Map<String, Object> worstCase(List<Map<String, Object>> rows, Map<String, Object> clean) {
+        Map<String, Object> w = new LinkedHashMap<>();
+        for (String k : List.of("auc", "balanced_accuracy", "ece")) {
+            boolean higherIsWorse = k.equals("ece");
+            Object best = clean.get(k);
+            String at = "clean";
+            for (Map<String, Object> r : rows) {
+                if (r.get(k) instanceof Number v && (!(best instanceof Number b)
+                        || (higherIsWorse ? v.doubleValue() > b.doubleValue() : v.doubleValue() < b.doubleValue()))) {
+                    best = v;
+                    at = (String) r.get("condition");
+                }
+            }
+            w.put(k, best);
+            w.put(k + "_condition", at);
+        }
+        return w;
     }
 
     private static Map<String, Object> formatCheck(Map<String, Object> jpeg95) {
@@ -383,8 +408,11 @@ final class ModelReport {
                 png.put("training_metrics", ChartFiles.write(quality, dir, "training_metrics"));
             }
         }
+        // one plot per kind of degradation (a chain of steps has no single strength axis: the table shows it)
         Map<Perturbation.Kind, List<SweepResult>> byKind = new LinkedHashMap<>();
-        sweep.forEach(r -> byKind.computeIfAbsent(r.perturbation().kind(), k -> new ArrayList<>()).add(r));
+        sweep.stream().filter(r -> !r.perturbation().isChain())
+                .forEach(r -> byKind.computeIfAbsent(r.perturbation().kind(), k -> new ArrayList<>()).add(r));
+        double cleanBacc = BinaryMetrics.confusion(isFake, pFake, threshold).balancedAccuracy();
         for (var e : byKind.entrySet()) {
             List<SweepResult> rs = e.getValue().stream().filter(r -> !r.pass().scored().isEmpty()).toList();
             double[] s = rs.stream().mapToDouble(r -> r.perturbation().strength()).toArray();
@@ -392,8 +420,11 @@ final class ModelReport {
                 double v = BinaryMetrics.rocAuc(labels(r.pass().scored()), scores(r.pass().scored()));
                 return Double.isNaN(v) ? 0.5 : v;
             }).toArray();
+            double[] b = rs.stream().mapToDouble(r -> BinaryMetrics.confusion(labels(r.pass().scored()),
+                    scores(r.pass().scored()), threshold).balancedAccuracy()).toArray();
             String name = "robustness_" + e.getKey().key();
-            png.put(name, ChartFiles.write(Plots.robustness(e.getKey().key(), e.getKey().strengthName(), s, a, auc), dir, name));
+            png.put(name, ChartFiles.write(Plots.robustness(e.getKey().key(), e.getKey().strengthName(), s, a, auc, b,
+                    cleanBacc), dir, name));
         }
         return png;
     }
@@ -476,14 +507,24 @@ final class ModelReport {
             List<List<?>> sr = new ArrayList<>();
             for (Map<String, Object> r : sweepRows()) {
                 List<Object> row = new ArrayList<>();
-                row.add(r.get("kind") + "=" + r.get("strength"));
+                row.add(r.get("condition"));
                 row.add(r.get("n"));
-                for (String k : List.of("auc", "delta_auc", "ap", "accuracy", "eer", "ece")) {
+                for (String k : List.of("auc", "delta_auc", "ap", "accuracy", "balanced_accuracy", "eer", "ece")) {
                     row.add(HtmlReportFormat.num(r.get(k)));
                 }
                 sr.add(row);
             }
-            html.table(List.of("perturbation", "n", "AUC", "change in AUC", "AP", "accuracy", "EER", "ECE"), sr);
+            @SuppressWarnings("unchecked") Map<String, Object> worst =
+                    (Map<String, Object>) metrics.get("perturbations_worst");
+            if (worst != null) {
+                sr.add(List.of("worst case", "", HtmlReportFormat.num(worst.get("auc")), "", "", "",
+                        HtmlReportFormat.num(worst.get("balanced_accuracy")), "", HtmlReportFormat.num(worst.get("ece"))));
+            }
+            html.paragraph("Balanced accuracy is measured at the decision threshold (" + HtmlReportFormat.num(threshold)
+                    + "): a ranking (AUC) that survives a degradation is of little use if the verdicts at the "
+                    + "threshold do not.");
+            html.table(List.of("condition", "n", "AUC", "change in AUC", "AP", "accuracy", "balanced accuracy", "EER",
+                    "ECE"), sr);
             plots.forEach((name, png) -> {
                 if (name.startsWith("robustness_")) {
                     html.image(name, png);

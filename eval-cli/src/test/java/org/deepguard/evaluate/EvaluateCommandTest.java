@@ -210,6 +210,34 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void standardSweepRunsTheDocumentedConditionsWithTheWorstCase() throws Exception {
+        Path out = tmp.resolve("standard");
+        Run r = run("-m", model.toString(), "--manifest", manifestClean.toString(), "-o", out.toString(),
+                "--perturb", "standard", "-q", "--bootstrap", "0");
+        assertEquals(0, r.code(), r.err());
+        JsonNode m = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        JsonNode rows = m.get("perturbations");
+        List<String> conditions = new java.util.ArrayList<>();
+        rows.forEach(row -> conditions.add(row.get("condition").asText()));
+        assertEquals(List.of("jpeg=90", "jpeg=75", "jpeg=50", "resize=0.5", "blur=1", "noise=0.02",
+                "resize=0.75+jpeg=75"), conditions);
+        assertEquals("chain", rows.get(6).get("kind").asText());
+        double worstAuc = m.get("auc").asDouble();
+        double worstBacc = m.get("balanced_accuracy").asDouble();
+        for (JsonNode row : rows) {
+            assertTrue(row.get("balanced_accuracy").isNumber());
+            worstAuc = Math.min(worstAuc, row.get("auc").asDouble());
+            worstBacc = Math.min(worstBacc, row.get("balanced_accuracy").asDouble());
+        }
+        assertEquals(worstAuc, m.at("/perturbations_worst/auc").asDouble(), 1e-12);
+        assertEquals(worstBacc, m.at("/perturbations_worst/balanced_accuracy").asDouble(), 1e-12);
+        assertTrue(Files.exists(out.resolve("robustness_jpeg.png")));
+        assertTrue(!Files.exists(out.resolve("robustness_chain.png")), "a chain has no strength axis");
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("resize=0.75+jpeg=75") && html.contains("worst case"));
+    }
+
+    @Test
     void comparesTwoModels() throws Exception {
         Path out = tmp.resolve("compare");
         Run r = run("-m", model.toString(), "-m", model.toString(), "--manifest", manifestClean.toString(), "-o",

@@ -151,8 +151,19 @@ public final class Plots {
     /** AUC against perturbation strength for one perturbation kind, with the unperturbed AUC as a reference line. */
     public static XYChart robustness(String kind, String axisTitle, double[] strengths, double[] aucs,
                                      double cleanAuc) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("AUC under " + kind)
-                .xAxisTitle(axisTitle).yAxisTitle("ROC AUC").build();
+        return robustness(kind, axisTitle, strengths, aucs, cleanAuc, null, Double.NaN);
+    }
+
+    /**
+     * AUC (and, when {@code baccs} is given, balanced accuracy at the decision threshold) against the strength of
+     * one kind of degradation, with the unperturbed values as flat reference lines: the ranking can survive while
+     * the verdict at the stored threshold does not, and this plot shows both.
+     */
+    public static XYChart robustness(String kind, String axisTitle, double[] strengths, double[] aucs,
+                                     double cleanAuc, double[] baccs, double cleanBacc) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title((baccs == null ? "AUC under "
+                : "AUC and balanced accuracy under ") + kind)
+                .xAxisTitle(axisTitle).yAxisTitle(baccs == null ? "ROC AUC" : "ROC AUC / balanced accuracy").build();
         Integer[] order = new Integer[strengths.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
         java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(i -> strengths[i]));
@@ -165,15 +176,31 @@ public final class Plots {
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(1.0);
         chart.getStyler().setYAxisDecimalPattern("0.0#");
-        XYSeries s = chart.addSeries(kind, xs, ys);
+        XYSeries s = chart.addSeries(baccs == null ? kind : "AUC", xs, ys);
         s.setLineColor(FAKE);
         s.setMarkerColor(FAKE);
+        if (baccs != null) {
+            double[] bs = new double[order.length];
+            for (int i = 0; i < order.length; i++) {
+                bs[i] = baccs[order[i]];
+            }
+            XYSeries b = chart.addSeries("balanced accuracy at threshold", xs, bs);
+            b.setLineColor(REAL);
+            b.setMarkerColor(REAL);
+        }
         if (Double.isFinite(cleanAuc) && strengths.length > 0) {
             double lo = java.util.Arrays.stream(strengths).min().getAsDouble();
             double hi = java.util.Arrays.stream(strengths).max().getAsDouble();
-            XYSeries clean = chart.addSeries("unperturbed", new double[] {lo, hi}, new double[] {cleanAuc, cleanAuc});
+            XYSeries clean = chart.addSeries(baccs == null ? "unperturbed" : "AUC unperturbed", new double[] {lo, hi},
+                    new double[] {cleanAuc, cleanAuc});
             clean.setMarker(SeriesMarkers.NONE);
             clean.setLineColor(Color.GRAY);
+            if (baccs != null && Double.isFinite(cleanBacc)) {
+                XYSeries cb = chart.addSeries("balanced accuracy unperturbed", new double[] {lo, hi},
+                        new double[] {cleanBacc, cleanBacc});
+                cb.setMarker(SeriesMarkers.NONE);
+                cb.setLineColor(Color.LIGHT_GRAY);
+            }
         }
         return chart;
     }

@@ -220,7 +220,7 @@ public final class CrossValidation {
         stored.remove("workers");
         mine.remove("workers");
         // folds trained before newer switches existed read with the values that reproduce their behaviour
-        return Json.line(TrainingConfig.upgraded(stored)).equals(Json.line(TrainingConfig.upgraded(mine)));
+        return TrainingConfig.sameJson(TrainingConfig.upgraded(stored), TrainingConfig.upgraded(mine));
     }
 
     /** A sweep condition's metric-key suffix: jpeg=75 -> jpeg75, resize=0.75+jpeg=75 -> resize0.75_jpeg75. */

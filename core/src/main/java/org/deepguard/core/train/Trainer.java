@@ -317,7 +317,7 @@ public final class Trainer {
             current.remove(k);
             stored.remove(k);
         });
-        return Json.line(current).equals(Json.line(stored));
+        return TrainingConfig.sameJson(current, stored);
     }
 
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */

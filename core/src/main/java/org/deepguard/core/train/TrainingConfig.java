@@ -65,6 +65,16 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
                 plateauPatience, workers, seed, resize, patches, ensemble, spectral, resampling, null, 0);
     }
 
+    /** Two configuration maps hold the same values (key order aside), compared as JSON. */
+    static boolean sameJson(java.util.Map<String, Object> a, java.util.Map<String, Object> b) {
+        try {
+            return org.deepguard.core.io.Json.MAPPER.readTree(org.deepguard.core.io.Json.line(a))
+                    .equals(org.deepguard.core.io.Json.MAPPER.readTree(org.deepguard.core.io.Json.line(b)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /**
      * A stored configuration (JSON map) as this version writes it: keys added since it was written get the value
      * that reproduces the old behaviour (no resize/noise degradations, no simulation, no degraded copies).
