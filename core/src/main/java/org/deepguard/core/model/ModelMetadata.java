@@ -17,8 +17,10 @@ public class ModelMetadata {
     /**
      * Bumped when a reader of an older version could misread the bundle. Format 2 adds patch voting, seed ensembles
      * and the spectral cue; a bundle using none of them is still written as format 1, so older readers keep working.
+     * Format 3 adds the NHWC layout and BGR channel order of graphs imported from Keras (an older reader would
+     * silently feed them NCHW RGB).
      */
-    public static final int CURRENT_FORMAT = 2;
+    public static final int CURRENT_FORMAT = 3;
 
     public int formatVersion = CURRENT_FORMAT;
     public String modelId;
@@ -59,6 +61,9 @@ public class ModelMetadata {
 
     /** The lowest format that can read this bundle correctly. */
     public int requiredFormat() {
+        if (preprocessing != null && (preprocessing.channelsLast() || preprocessing.bgr())) {
+            return 3;
+        }
         boolean usesFormat2 = (ensemble != null && ensemble.size() > 1)
                 || (preprocessing != null && preprocessing.patches() != null) || spectral != null;
         return usesFormat2 ? 2 : 1;
