@@ -6,8 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * y = scale * x + offset with fixed constants: what a Keras {@code Rescaling} layer computes. As an activation it
- * rides on DL4J's {@code ActivationLayer}, so it needs no channel count, has no parameters, serialises with the graph
- * (by class name) and back-propagates exactly (explanations pass through it).
+ * rides on DL4J's {@code ActivationLayer}, so it needs no channel count and has no parameters. It lives only during
+ * the import: a Rescaling right after the input is folded into the bundle's preprocessing, any other is refused.
  */
 public final class AffineActivation extends BaseActivationFunction {
     private static final long serialVersionUID = 1L;
@@ -33,6 +33,11 @@ public final class AffineActivation extends BaseActivationFunction {
         return offset;
     }
 
+    /**
+     * In place, as DL4J requires (a new array fails its workspace checks). At inference {@code ActivationLayer}
+     * hands over its input array itself, so this must never sit right after the network input (it would rescale
+     * the caller's batch): {@link KerasImport} folds such a Rescaling into the preprocessing instead.
+     */
     @Override
     public INDArray getActivation(INDArray in, boolean training) {
         return in.muli(scale).addi(offset);

@@ -125,8 +125,10 @@ public final class KerasImport {
                 builder.close();
             }
         }
-        ComputationGraph converted = twoWayHead(graph, check.outputIsSigmoid, positive, check.inputSize);
         Preprocessing pre = Preprocessing.keras(check.inputSize, resize, mode);
+        Folded folded = foldLeadingRescaling(name, graph.getConfiguration().clone(), pre);
+        ComputationGraph converted = twoWayHead(graph, folded.conf, check.outputIsSigmoid, positive, check.inputSize);
+        pre = folded.preprocessing;
         return new Imported(converted, pre, version, check.outputIsSigmoid ? "sigmoid" : "softmax", warnings);
     }
 
@@ -241,9 +243,58 @@ public final class KerasImport {
      * The graph with its output layer replaced by a two-way softmax over [real, fake] that gives exactly the same
      * probabilities (see the class comment); every other parameter is copied unchanged.
      */
-    static ComputationGraph twoWayHead(ComputationGraph graph, boolean sigmoid, Label positive, int size)
+    private record Folded(ComputationGraphConfiguration conf, Preprocessing preprocessing) {}
+
+    /**
+     * A Rescaling reached from the input through identity layers only (augmentation) leaves the graph and joins the
+     * preprocessing: scale * (p/255 - m)/s + offset = (p/255 - m')/s' with s' = s/scale, m' = m - offset s/scale.
+     * (Kept in the graph it would rescale the caller's input array in place.) A Rescaling anywhere else is refused.
+     */
+    private static Folded foldLeadingRescaling(String name, ComputationGraphConfiguration conf, Preprocessing pre)
             throws KerasImportException {
-        ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+        Map<String, GraphVertex> vertices = conf.getVertices();
+        Map<String, List<String>> inputs = conf.getVertexInputs();
+        String input = conf.getNetworkInputs().get(0);
+        for (String v : new ArrayList<>(vertices.keySet())) {
+            if (!(vertices.get(v) instanceof LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer al
+                    && al.getActivationFn() instanceof AffineActivation affine)) {
+                continue;
+            }
+            String from = inputs.get(v).get(0);
+            String walk = from;
+            while (!walk.equals(input) && vertices.get(walk) instanceof LayerVertex w
+                    && w.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer a
+                    && a.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationIdentity) {
+                walk = inputs.get(walk).get(0);
+            }
+            if (!walk.equals(input) || !(affine.getScale() > 0)) {
+                throw new KerasImportException(name + ": layer '" + v + "' (Rescaling) is not at the input or has a "
+                        + "non-positive scale; only a leading Rescaling is supported (it becomes part of the "
+                        + "preprocessing)");
+            }
+            float[] mean = pre.mean();
+            float[] std = pre.std();
+            for (int c = 0; c < 3; c++) {
+                double s = std[c] / affine.getScale();
+                mean[c] = (float) (mean[c] - affine.getOffset() * s);
+                std[c] = (float) s;
+            }
+            pre = new Preprocessing(pre.inputSize(), pre.resize(), mean, std, pre.patches(), pre.channels(),
+                    pre.layout());
+            vertices.remove(v);
+            inputs.remove(v);
+            for (List<String> l : inputs.values()) {
+                l.replaceAll(n -> n.equals(v) ? from : n);
+            }
+            conf.setTopologicalOrder(null);
+            conf.setTopologicalOrderStr(null);
+        }
+        return new Folded(conf, pre);
+    }
+
+    static ComputationGraph twoWayHead(ComputationGraph graph, ComputationGraphConfiguration conf, boolean sigmoid,
+                                       Label positive, int size) throws KerasImportException {
         // DL4J's importer gives a BatchNormalization after a Dense layer the NHWC format of the image layers, and
         // DL4J then fails on its [n, c] input; over features the layout is meaningless, so it is set to NCHW.
         Map<String, InputType> types = conf.getLayerActivationTypes(
@@ -271,7 +322,7 @@ public final class KerasImport {
         out.init();
         for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
             String ln = l.conf().getLayer().getLayerName();
-            if (ln.equals(outName)) {
+            if (ln.equals(outName) || out.getVertex(ln) == null) {
                 continue;
             }
             Map<String, INDArray> dst = out.getLayer(ln).paramTable();

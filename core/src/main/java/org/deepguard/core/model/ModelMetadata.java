@@ -50,11 +50,23 @@ public class ModelMetadata {
      */
     public SpectralClassifier spectral;
     public ScoreFusion fusion;
+    /**
+     * Where an imported network came from (a Keras file); null for a network trained here. An imported bundle has
+     * no {@link #network} configuration: its graph is stored whole in the weights file.
+     */
+    public ImportedFrom imported;
     public Provenance provenance = new Provenance();
     /** Summary metrics on the validation split, keyed by metric name. */
     public Map<String, Double> metrics = new LinkedHashMap<>();
     /** Per-epoch training history (epoch, phase, train/val loss, accuracy, auc, lr, ...). */
     public List<Map<String, Object>> history = new ArrayList<>();
+
+    /**
+     * An imported model: the source file and its SHA-256, the Keras version that wrote it, its head (sigmoid or
+     * softmax), which label its class 1 meant, and the preprocessing mode given at import.
+     */
+    public record ImportedFrom(String format, String file, String sha256, String kerasVersion, String head,
+                               String classOneMeans, String preprocessMode) {}
 
     /** One network's weights in the bundle, checked by SHA-256 on load. */
     public record WeightsFile(String file, String sha256) {}

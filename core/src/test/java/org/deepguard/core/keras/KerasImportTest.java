@@ -31,6 +31,16 @@ class KerasImportTest {
 
     /** p_fake of the imported graph, and the reference p_fake from the fixture's NumPy forward pass. */
     private static void assertMatches(String model, Label positive, boolean sigmoid) throws Exception {
+        assertMatches(model, positive, sigmoid, "unit", 1);
+    }
+
+    /**
+     * @param mode    the preprocessing given at import
+     * @param rescale a leading Rescaling's scale: it leaves the graph for the preprocessing, so the graph is fed
+     *                the fixture's input times it
+     */
+    private static void assertMatches(String model, Label positive, boolean sigmoid, String mode, double rescale)
+            throws Exception {
         JsonNode ref = Json.MAPPER.readTree(fixture(model + ".expected.json").toFile());
         long[] shape = new long[4];
         for (int i = 0; i < 4; i++) {
@@ -38,9 +48,9 @@ class KerasImportTest {
         }
         float[] flat = new float[ref.get("input").size()];
         for (int i = 0; i < flat.length; i++) {
-            flat[i] = (float) ref.get("input").get(i).asDouble();
+            flat[i] = (float) (ref.get("input").get(i).asDouble() * rescale);
         }
-        KerasImport.Imported imported = KerasImport.importModel(fixture(model + ".h5"), positive, "unit",
+        KerasImport.Imported imported = KerasImport.importModel(fixture(model + ".h5"), positive, mode,
                 ResizePolicy.CENTER_CROP);
         assertEquals(shape[1], imported.preprocessing().inputSize());
         assertTrue(imported.preprocessing().channelsLast());
@@ -63,8 +73,15 @@ class KerasImportTest {
 
     @Test
     void rescalingAndAugmentationLayersWithASoftmaxHeadMatchNumPy() throws Exception {
-        assertMatches("rescaling_softmax", Label.FAKE, false);
-        assertMatches("rescaling_softmax", Label.REAL, false);
+        assertMatches("rescaling_softmax", Label.FAKE, false, "raw", 1 / 255.0);
+        assertMatches("rescaling_softmax", Label.REAL, false, "raw", 1 / 255.0);
+        // raw 0-255 pixels through Rescaling(1/255) is exactly the unit preprocessing, and the layer is gone
+        KerasImport.Imported imported = KerasImport.importModel(fixture("rescaling_softmax.h5"), Label.FAKE, "raw",
+                ResizePolicy.CENTER_CROP);
+        assertEquals(org.deepguard.core.preprocess.Preprocessing.keras(24, ResizePolicy.CENTER_CROP, "unit"),
+                imported.preprocessing());
+        assertEquals(null, imported.graph().getVertex("rescaling"));
+        assertTrue(imported.warnings().get(0).contains("random_flip"), imported.warnings().toString());
     }
 
     @Test
