@@ -36,7 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "train",
+@Command(name = "train", subcommands = ImportKerasCommand.class,
         description = "Train the hybrid real/fake detector on a manifest and write a model bundle.",
         footer = {"", "Examples:",
                 "  train --manifest data/manifest.csv -o models/v1",
@@ -46,6 +46,7 @@ import java.util.Map;
                 "  train --manifest m.csv -o models/p --image-size 64 --patches 3 --ensemble 3",
                 "  train --manifest m.csv -o cv/default --cv 5    # grouped 5-fold CV",
                 "  train --manifest m.csv -o cv/logo --cv-by generator --json",
+                "  train import-keras best_model.h5 -o models/keras --positive-class real --preprocess unit",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
@@ -58,10 +59,11 @@ import java.util.Map;
                 "std. Groups (the manifest's group column) never straddle folds. A",
                 "rerun skips finished folds and resumes an interrupted training."})
 public class TrainCommand extends BaseCommand {
-    @Option(names = "--manifest", required = true, paramLabel = "CSV", description = "Dataset manifest (from `dataset scan`).")
+    // Required, but checked in run(): picocli would demand them of the import-keras subcommand too.
+    @Option(names = "--manifest", paramLabel = "CSV", description = "Dataset manifest (from `dataset scan`); required.")
     Path manifest;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Model bundle directory to write.")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Model bundle directory to write; required.")
     Path output;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
@@ -210,6 +212,11 @@ public class TrainCommand extends BaseCommand {
 
     @Override
     protected int run() throws Exception {
+        if (manifest == null || output == null) {
+            throw new CliException(ExitCode.USAGE, "Missing required option" + (manifest == null && output == null
+                    ? "s: '--manifest=CSV', '--output=DIR'" : manifest == null ? ": '--manifest=CSV'"
+                    : ": '--output=DIR'") + " (run 'train --help' for usage)");
+        }
         Manifest m = Manifest.read(manifest);
         TrainingConfig config = trainingConfig();
         Folds.By by = parseCvBy();
