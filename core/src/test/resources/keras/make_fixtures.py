@@ -125,6 +125,10 @@ class Model:
         return acts
 
     def config(self, output):
+        if self.name == "sequential":  # layers in order, no graph wiring
+            layers = [{"class_name": l["class_name"], "config": l["config"]} for l in self.layers]
+            return {"class_name": "Sequential", "config": {"name": self.name, "layers": layers},
+                    "keras_version": KERAS_VERSION, "backend": "tensorflow"}
         return {"class_name": "Functional", "config": {"name": self.name, "trainable": True, "layers": self.layers,
                                                       "input_layers": [[self.input, 0, 0]],
                                                       "output_layers": [[output, 0, 0]]},
@@ -277,6 +281,17 @@ def small_model(head="softmax", rescale=True, groups=1):
     return m, out
 
 
+def sequential_model():
+    """A Sequential model: conv, BN, ReLU, global pooling, Dense(1, sigmoid)."""
+    m = Model(16, "sequential")
+    x = m.conv("conv", m.input, 3, 3, 1, "same", cin=3)
+    x = m.bn("bn", x, 3)
+    x = m.relu("relu", x)
+    x = m.gap("gap", x)
+    out = m.dense("output", x, 3, 1, "sigmoid")
+    return m, out
+
+
 def main():
     m, out = seed_model()
     m.save("seed_hybrid.h5", out)
@@ -289,6 +304,10 @@ def main():
     m, out = small_model("sigmoid", rescale=False)
     m.save("plain_sigmoid.h5", out)
     expected(m, out, RNG.uniform(0, 1, (2, 24, 24, 3)), "plain_sigmoid.expected.json")
+
+    m, out = sequential_model()
+    m.save("sequential_sigmoid.h5", out)
+    expected(m, out, RNG.uniform(0, 1, (2, 16, 16, 3)), "sequential_sigmoid.expected.json")
 
     # refused files
     m, out = small_model("sigmoid", rescale=False, groups=2)

@@ -90,6 +90,11 @@ class KerasImportTest {
         assertMatches("plain_sigmoid", Label.REAL, true);
     }
 
+    @Test
+    void sequentialModelMatchesNumPy() throws Exception {
+        assertMatches("sequential_sigmoid", Label.FAKE, true);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "refused_groups.h5|groups=2",
