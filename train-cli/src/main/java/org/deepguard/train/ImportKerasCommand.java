@@ -20,7 +20,8 @@ import java.util.Locale;
         description = "Make a model bundle from a trained tf.keras 2.x model (.h5 from model.save), so that "
                 + "detect, evaluate, gradcam, the web page, video and Spark scoring use it.",
         footer = {"", "Examples:",
-                "  train import-keras best_model.h5 -o models/keras --positive-class real --preprocess unit",
+                "  train import-keras best_model.h5 -o models/keras \\",
+                "        --positive-class real --preprocess unit",
                 "  train import-keras m.h5 -o models/k --positive-class fake --preprocess caffe \\",
                 "        --calibrate work/manifest.csv   # temperature and threshold on its val split",
                 "",

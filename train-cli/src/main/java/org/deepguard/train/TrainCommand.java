@@ -46,7 +46,7 @@ import java.util.Map;
                 "  train --manifest m.csv -o models/p --image-size 64 --patches 3 --ensemble 3",
                 "  train --manifest m.csv -o cv/default --cv 5    # grouped 5-fold CV",
                 "  train --manifest m.csv -o cv/logo --cv-by generator --json",
-                "  train import-keras best_model.h5 -o models/keras --positive-class real --preprocess unit",
+                "  train import-keras m.h5 -o models/k --positive-class real --preprocess unit",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
