@@ -38,7 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "train",
+@Command(name = "train", subcommands = ImportKerasCommand.class,
         description = "Train the hybrid real/fake detector on a manifest and write a model bundle.",
         footer = {"", "Examples:",
                 "  train --manifest data/manifest.csv -o models/v1",
@@ -51,6 +51,7 @@ import java.util.Map;
                 "  train --manifest m.csv -o models/sim --simulate --simulate-only  # reals only",
                 "  train --manifest m.csv -o models/old --blur 0.1 --jpeg 0.1 --downscale 0 \\",
                 "        --noise 0 --blur-max-sigma 3 --jpeg-min-quality 30 --degraded-copies 0",
+                "  train import-keras m.h5 -o models/k --positive-class real --preprocess unit",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
@@ -65,10 +66,11 @@ import java.util.Map;
                 "std. Groups (the manifest's group column) never straddle folds. A",
                 "rerun skips finished folds and resumes an interrupted training."})
 public class TrainCommand extends BaseCommand {
-    @Option(names = "--manifest", required = true, paramLabel = "CSV", description = "Dataset manifest (from `dataset scan`).")
+    // Required, but checked in run(): picocli would demand them of the import-keras subcommand too.
+    @Option(names = "--manifest", paramLabel = "CSV", description = "Dataset manifest (from `dataset scan`); required.")
     Path manifest;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Model bundle directory to write.")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Model bundle directory to write; required.")
     Path output;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
@@ -272,6 +274,11 @@ public class TrainCommand extends BaseCommand {
 
     @Override
     protected int run() throws Exception {
+        if (manifest == null || output == null) {
+            throw new CliException(ExitCode.USAGE, "Missing required option" + (manifest == null && output == null
+                    ? "s: '--manifest=CSV', '--output=DIR'" : manifest == null ? ": '--manifest=CSV'"
+                    : ": '--output=DIR'") + " (run 'train --help' for usage)");
+        }
         Manifest m = Manifest.read(manifest);
         TrainingConfig config = trainingConfig();
         Folds.By by = parseCvBy();

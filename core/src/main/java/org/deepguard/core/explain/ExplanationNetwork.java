@@ -1,5 +1,6 @@
 package org.deepguard.core.explain;
 
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
@@ -50,9 +51,15 @@ public final class ExplanationNetwork {
     private final DataType dataType;
     /** Convolutions whose output now already includes the following BN (their activations are not the originals). */
     private final List<String> folded = new ArrayList<>();
+    /**
+     * A graph imported from Keras computes in NHWC: its spatial maps are [n, h, w, c]. They are handed out as
+     * [n, c, h, w], so the explanation code has one layout (BN folding is per output channel: layout-free).
+     */
+    private final boolean channelsLast;
 
     private ExplanationNetwork(Graph graph, List<String> folded) {
         this.graph = graph;
+        this.channelsLast = channelsLast(graph.getConfiguration());
         this.input = graph.getConfiguration().getNetworkInputs().get(0);
         this.output = graph.getConfiguration().getNetworkOutputs().get(0);
         this.dataType = graph.params().dataType();
@@ -124,6 +131,24 @@ public final class ExplanationNetwork {
             f.apply(original, g);
         }
         return new ExplanationNetwork(g, foldedConvs);
+    }
+
+    private static boolean channelsLast(ComputationGraphConfiguration conf) {
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex lv) {
+                Layer l = lv.getLayerConf().getLayer();
+                if ((l instanceof ConvolutionLayer c && c.getCnn2dDataFormat() == CNN2DFormat.NHWC)
+                        || (l instanceof BatchNormalization b && b.getCnn2DFormat() == CNN2DFormat.NHWC)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A rank-4 activation or gradient in NCHW, whatever the graph's layout. */
+    private INDArray nchw(INDArray x) {
+        return channelsLast && x != null && x.rank() == 4 ? x.permute(0, 3, 1, 2) : x;
     }
 
     private static void replace(Map<String, GraphVertex> vertices, String name, Layer layer) {
@@ -223,6 +248,9 @@ public final class ExplanationNetwork {
     /** Forward pass at inference; returns every vertex's activation (keyed by name). */
     public synchronized Map<String, INDArray> activations(INDArray batch) {
         Map<String, INDArray> acts = graph.feedForward(new INDArray[] {batch.castTo(dataType)}, false, true);
+        if (channelsLast) {
+            acts.replaceAll((name, a) -> nchw(a));
+        }
         return acts;
     }
 
@@ -233,7 +261,7 @@ public final class ExplanationNetwork {
 
     /**
      * Activations of {@code vertex} and the exact gradient of logit {@code targetClass} with respect to them, for a
-     * single image [1, C, H, W].
+     * single image ([1, C, H, W], or [1, H, W, C] for a graph imported from Keras; the capture is NCHW either way).
      */
     public LayerCapture capture(INDArray image, String vertex, int targetClass) {
         return capture(image, vertex, logits -> targetClass);
@@ -261,11 +289,12 @@ public final class ExplanationNetwork {
             INDArray seed = Nd4j.zeros(logits.dataType(), logits.shape());
             seed.putScalar(0, targetClass, 1.0);
             graph.backpropKeepingErrors(seed, vertex);
-            INDArray a = acts.get(vertex);
+            INDArray a = nchw(acts.get(vertex));
             INDArray g = graph.getVertex(vertex).getEpsilon();
             if (g == null) {
                 throw new IllegalArgumentException("layer '" + vertex + "' does not influence the output");
             }
+            g = nchw(g);
             return LayerCapture.of(vertex, targetClass, logit, a, g);
         } finally {
             graph.clearLayersStates();

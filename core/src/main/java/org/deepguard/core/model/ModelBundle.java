@@ -124,7 +124,7 @@ public final class ModelBundle {
             throw new BundleException(json + ": bundle format " + meta.formatVersion + " is not supported (this "
                     + "version reads format " + ModelMetadata.CURRENT_FORMAT + "); use a matching toolkit version");
         }
-        if (meta.preprocessing == null || meta.network == null || meta.weightsFile == null) {
+        if (meta.preprocessing == null || (meta.network == null && meta.imported == null) || meta.weightsFile == null) {
             throw new BundleException(json + ": incomplete model metadata (preprocessing, network and weightsFile "
                     + "are required)");
         }

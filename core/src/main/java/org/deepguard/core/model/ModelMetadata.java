@@ -17,8 +17,10 @@ public class ModelMetadata {
     /**
      * Bumped when a reader of an older version could misread the bundle. Format 2 adds patch voting, seed ensembles
      * and the spectral cue; a bundle using none of them is still written as format 1, so older readers keep working.
+     * Format 3 adds the NHWC layout and BGR channel order of graphs imported from Keras (an older reader would
+     * silently feed them NCHW RGB).
      */
-    public static final int CURRENT_FORMAT = 2;
+    public static final int CURRENT_FORMAT = 3;
 
     public int formatVersion = CURRENT_FORMAT;
     public String modelId;
@@ -48,17 +50,32 @@ public class ModelMetadata {
      */
     public SpectralClassifier spectral;
     public ScoreFusion fusion;
+    /**
+     * Where an imported network came from (a Keras file); null for a network trained here. An imported bundle has
+     * no {@link #network} configuration: its graph is stored whole in the weights file.
+     */
+    public ImportedFrom imported;
     public Provenance provenance = new Provenance();
     /** Summary metrics on the validation split, keyed by metric name. */
     public Map<String, Double> metrics = new LinkedHashMap<>();
     /** Per-epoch training history (epoch, phase, train/val loss, accuracy, auc, lr, ...). */
     public List<Map<String, Object>> history = new ArrayList<>();
 
+    /**
+     * An imported model: the source file and its SHA-256, the Keras version that wrote it, its head (sigmoid or
+     * softmax), which label its class 1 meant, and the preprocessing mode given at import.
+     */
+    public record ImportedFrom(String format, String file, String sha256, String kerasVersion, String head,
+                               String classOneMeans, String preprocessMode) {}
+
     /** One network's weights in the bundle, checked by SHA-256 on load. */
     public record WeightsFile(String file, String sha256) {}
 
     /** The lowest format that can read this bundle correctly. */
     public int requiredFormat() {
+        if (preprocessing != null && (preprocessing.channelsLast() || preprocessing.bgr())) {
+            return 3;
+        }
         boolean usesFormat2 = (ensemble != null && ensemble.size() > 1)
                 || (preprocessing != null && preprocessing.patches() != null) || spectral != null;
         return usesFormat2 ? 2 : 1;

@@ -142,11 +142,12 @@ public final class Preprocessor {
         float[] mean = spec.mean();
         float[] std = spec.std();
         float[] out = new float[3 * size * size];
+        boolean bgr = spec.bgr();
         for (int c = 0; c < 3; c++) {
             int base = c * size * size;
             float m = mean[c];
             float s = std[c];
-            float[] plane = planes[c];
+            float[] plane = planes[bgr ? 2 - c : c]; // mean and std are in the tensor's channel order
             for (int y = 0; y < height; y++) {
                 int row = (y + y0) * w + x0;
                 int dst = base + (y + dstY) * size + dstX;
@@ -203,7 +204,7 @@ public final class Preprocessor {
         };
     }
 
-    /** Stacks CHW tensors into one NCHW batch. */
+    /** Stacks CHW tensors into one NCHW batch (NHWC when the definition says so: graphs imported from Keras). */
     public INDArray batch(List<float[]> tensors) {
         int size = spec.inputSize();
         int per = 3 * size * size;
@@ -215,7 +216,8 @@ public final class Preprocessor {
             }
             System.arraycopy(t, 0, flat, i * per, per);
         }
-        return Nd4j.create(flat, new long[] {tensors.size(), 3, size, size}, 'c');
+        INDArray nchw = Nd4j.create(flat, new long[] {tensors.size(), 3, size, size}, 'c');
+        return spec.channelsLast() ? nchw.permute(0, 2, 3, 1).dup('c') : nchw;
     }
 
     private static float[][] planes(BufferedImage rgb) {
