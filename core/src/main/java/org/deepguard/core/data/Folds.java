@@ -87,8 +87,9 @@ public final class Folds {
         String val = String.format(Locale.ROOT, "val = about %.0f%% of each label's other images by whole groups "
                 + "(groups ordered by SHA-256 of their name), train = the rest", 100 * VAL_FRACTION);
         return by == By.GENERATOR
-                ? "leave-one-generator-out over " + folds + " generators: test = one generator's fakes plus reals "
-                + "spread by stratified group K-fold; groups never split; " + val
+                ? "leave-one-generator-out over " + folds + " generators: groups spread over min(3, generators) "
+                + "stratified parts; fold j tests part j mod parts (its reals and generator j's fakes) and trains on "
+                + "the other parts without generator j's fakes; groups never split; " + val
                 : "stratified group " + folds + "-fold: groups (largest first) to the fold with the fewest images of "
                 + "their majority label; test = one fold; groups never split; " + val;
     }
@@ -107,6 +108,14 @@ public final class Folds {
         return build(manifest, groups, foldOf, k, new ArrayList<>(java.util.Collections.nCopies(k, "")));
     }
 
+    /**
+     * Leave-one-generator-out within grouped folds. Sources are usually shared between generators (one photo
+     * up-scaled by several models), so whole groups cannot follow their generator. Instead every group goes to one of
+     * m = min(3, generators) stratified group parts; the fold of generator j tests part j mod m: that part's reals and
+     * its fakes by generator j (its other fakes sit out), and trains and validates on the other parts' reals and
+     * fakes by every other generator (their fakes by generator j sit out). No group is on both sides of a fold, no
+     * fake of the held-out generator is ever trained on, and fakes without a generator value sit out everywhere.
+     */
     public static List<Fold> leaveOneGeneratorOut(Manifest manifest) {
         Map<String, Group> groups = groups(manifest);
         TreeSet<String> generators = new TreeSet<>();
@@ -118,23 +127,39 @@ public final class Folds {
                     + "naming at least 2 generators among the usable fakes, found " + generators.size());
         }
         List<String> names = List.copyOf(generators);
-        int k = names.size();
-        int[][] load = new int[k][2];
-        Map<String, Integer> foldOf = new LinkedHashMap<>();
-        List<Group> unbound = new ArrayList<>();
-        for (Group g : ordered(groups.values())) {
-            if (g.fakes() == 0) {
-                unbound.add(g);
-            } else if (g.generators.size() == 1 && !g.fakeWithoutGenerator) {
-                int f = names.indexOf(g.generators.first());
-                foldOf.put(g.name, f);
-                load[f][0] += g.reals;
-                load[f][1] += g.fakes();
-            } // else: sits out (no fold)
+        int parts = Math.min(GENERATOR_TEST_PARTS, names.size());
+        Map<String, Integer> partOf = new LinkedHashMap<>();
+        spread(ordered(groups.values()), parts, new int[parts][2], partOf);
+        List<Fold> folds = new ArrayList<>(names.size());
+        for (int f = 0; f < names.size(); f++) {
+            String heldOut = names.get(f);
+            int testPart = f % parts;
+            List<Group> rest = groups.values().stream().filter(g -> partOf.get(g.name) != testPart).toList();
+            TreeSet<String> val = validationGroups(rest);
+            List<ManifestEntry> rows = new ArrayList<>(manifest.entries().size());
+            for (int i = 0; i < manifest.entries().size(); i++) {
+                ManifestEntry e = manifest.entries().get(i);
+                if (!e.isUsable()) {
+                    rows.add(e);
+                    continue;
+                }
+                boolean test = partOf.get(e.groupKey()) == testPart;
+                String gen = e.label() == Label.FAKE ? e.extra().getOrDefault(GENERATOR_COLUMN, "").trim() : null;
+                Split s;
+                if (gen != null && (gen.isEmpty() || test != gen.equals(heldOut))) {
+                    s = Split.NONE; // held-out generator in training, other generators in test, or unknown
+                } else {
+                    s = test ? Split.TEST : val.contains(e.groupKey()) ? Split.VAL : Split.TRAIN;
+                }
+                rows.add(e.withSplit(s));
+            }
+            folds.add(new Fold(f, heldOut, manifest.withEntries(rows)));
         }
-        spread(unbound, k, load, foldOf);
-        return build(manifest, groups, foldOf, k, names);
+        return folds;
     }
+
+    /** Group parts that leave-one-generator-out rotates its test sides over. */
+    static final int GENERATOR_TEST_PARTS = 3;
 
     /** Usable rows of one group. */
     private static final class Group {

@@ -132,40 +132,62 @@ class FoldsTest {
         for (int i = 0; i < 7; i++) {
             rows.add(row("real/r" + i + ".png", Label.REAL, "r" + (i / 2), ""));
         }
-        // a real photo and the stylegan fake made from it share a group: it goes with stylegan's fold
         rows.add(row("real/src.png", Label.REAL, "pair", ""));
         rows.add(row("fake/src-gan.png", Label.FAKE, "pair", "stylegan"));
-        // fakes without a generator, or of two generators in one group, sit out
         rows.add(row("fake/unknown.png", Label.FAKE, "", ""));
+        // one source photo made into fakes by two generators: the group is kept whole, each fake counts for its own
         rows.add(row("fake/mix1.png", Label.FAKE, "mix", "sd15"));
         rows.add(row("fake/mix2.png", Label.FAKE, "mix", "dalle"));
         Manifest m = new Manifest(rows, Path.of("/data"));
         List<Folds.Fold> folds = Folds.leaveOneGeneratorOut(m);
         assertEquals(List.of("dalle", "sd15", "stylegan"), folds.stream().map(Folds.Fold::generator).toList());
-        Set<String> realsTested = new HashSet<>();
+        Map<String, Integer> testedIn = new java.util.HashMap<>();
         for (Folds.Fold f : folds) {
-            Set<String> testGens = new TreeSet<>();
-            int testFakes = 0;
+            Set<String> testGroups = new HashSet<>();
+            Set<String> trainGroups = new HashSet<>();
             for (ManifestEntry e : f.manifest().entries()) {
                 String gen = e.extra().getOrDefault(Folds.GENERATOR_COLUMN, "");
-                if (e.path().contains("unknown") || e.path().contains("mix")) {
-                    assertEquals(Split.NONE, e.split(), e.path());
-                } else if (e.label() == Label.FAKE && e.split() == Split.TEST) {
-                    testGens.add(gen);
-                    testFakes++;
-                } else if (e.label() == Label.FAKE) {
-                    assertTrue(!gen.equals(f.generator()), "a held-out generator's fake is in training: " + e.path());
-                } else if (e.split() == Split.TEST) {
-                    realsTested.add(e.path());
+                if (e.path().contains("unknown")) {
+                    assertEquals(Split.NONE, e.split(), "a fake of unknown origin could be the held-out generator's");
+                }
+                if (e.split() == Split.TEST) {
+                    testGroups.add(e.groupKey());
+                    testedIn.merge(e.path(), 1, Integer::sum);
+                    if (e.label() == Label.FAKE) {
+                        assertEquals(f.generator(), gen, "only the held-out generator's fakes are tested");
+                    }
+                } else if (e.split() == Split.TRAIN || e.split() == Split.VAL) {
+                    trainGroups.add(e.groupKey());
+                    if (e.label() == Label.FAKE) {
+                        assertTrue(!gen.equals(f.generator()), "a held-out generator's fake is trained on: " + e.path());
+                    }
                 }
             }
-            assertEquals(Set.of(f.generator()), testGens);
-            assertEquals(f.generator().equals("stylegan") ? 4 : 3, testFakes);
-            assertTrue(f.count(Split.TEST, Label.REAL) > 0, "fold " + f.index() + " tests reals too");
-            assertEquals(3, f.sizes().get("set_aside"));
+            assertTrue(java.util.Collections.disjoint(testGroups, trainGroups), "a group on both sides of fold "
+                    + f.index() + ": " + testGroups + " " + trainGroups);
+            assertTrue(f.count(Split.TEST, Label.FAKE) > 0 && f.count(Split.TEST, Label.REAL) > 0);
         }
-        assertEquals(8, realsTested.size(), "every real is tested once");
-        // no generator column: no leave-one-generator-out
+        // 3 generators, 3 parts: every real is tested exactly once
+        for (ManifestEntry e : m.entries()) {
+            if (e.label() == Label.REAL) {
+                assertEquals(1, testedIn.getOrDefault(e.path(), 0), e.path());
+            }
+        }
         assertThrows(IllegalArgumentException.class, () -> Folds.leaveOneGeneratorOut(tenGroups()));
+    }
+
+    @Test
+    void leaveOneGeneratorOutOnSharedSourcesGivesExactSplits() {
+        // two source photos, each made into a fake by generators a and b; two real photos
+        Manifest m = new Manifest(List.of(
+                row("g1-a.png", Label.FAKE, "g1", "a"), row("g1-b.png", Label.FAKE, "g1", "b"),
+                row("g2-a.png", Label.FAKE, "g2", "a"), row("g2-b.png", Label.FAKE, "g2", "b"),
+                row("r1.png", Label.REAL, "r1", ""), row("r2.png", Label.REAL, "r2", "")), Path.of("/data"));
+        List<Folds.Fold> folds = Folds.leaveOneGeneratorOut(m);
+        // groups largest first to the part with fewest images of their label: g1 -> 0, g2 -> 1, r1 -> 0, r2 -> 1
+        assertEquals(List.of(Split.TEST, Split.NONE, Split.NONE, Split.VAL, Split.TEST, Split.VAL),
+                folds.get(0).manifest().entries().stream().map(ManifestEntry::split).toList(), "fold a");
+        assertEquals(List.of(Split.NONE, Split.VAL, Split.TEST, Split.NONE, Split.VAL, Split.TEST),
+                folds.get(1).manifest().entries().stream().map(ManifestEntry::split).toList(), "fold b");
     }
 }
