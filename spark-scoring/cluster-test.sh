@@ -23,7 +23,7 @@ echo "== SPARK_HOME: Spark at this module's version and dependency pins, resolve
 python3 spark-scoring/spark-home-pom.py spark-scoring/pom.xml "$work/spark-home.pom.xml"
 mvn -o -q -B -f "$work/spark-home.pom.xml" dependency:build-classpath -Dmdep.outputFile="$work/spark-classpath.txt" \
     > "$work/logs/mvn.log" 2>&1 || { cat "$work/logs/mvn.log" >&2; exit 1; }
-tr ':' '\n' < "$work/spark-classpath.txt" | while read -r j; do ln -s "$j" "$work/spark-home/jars/"; done
+tr ':' '\n' < "$work/spark-classpath.txt" | while read -r j || [ -n "$j" ]; do ln -s "$j" "$work/spark-home/jars/"; done
 echo "$(ls "$work/spark-home/jars" | wc -l) jars, $(ls "$work/spark-home/jars" | grep -c '^spark-') of them Spark's"
 touch "$work/spark-home/RELEASE"
 export SPARK_HOME=$work/spark-home SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_DIRS=$work/local
@@ -150,7 +150,7 @@ pids+=($spid)
 killed=
 for _ in $(seq 1 3000); do
   kill -0 "$spid" 2>/dev/null || break
-  committed=$(find "$work/out2/scores/_temporary" -path '*task_*' -name 'part-*' 2>/dev/null | wc -l)
+  committed=$( (find "$work/out2/scores/_temporary" -path '*task_*' -name 'part-*' 2>/dev/null || true) | wc -l)
   mapfile -t ex < <(executors)
   if [ "$committed" -ge 1 ] && [ "${#ex[@]}" -ge 1 ]; then
     killed=${ex[0]}
