@@ -285,7 +285,7 @@ public final class DetectServer implements AutoCloseable {
         unavailable(ctx, "shutting_down", "the server is shutting down");
     }
 
-    /** 503 with Retry-After: roughly the time the queue ahead needs, at least a second. */
+    /** 503 with Retry-After: 1 s (a batch takes well under that; the client then finds room or a later deadline). */
     private void unavailable(Context ctx, String code, String message) {
         ctx.header("Retry-After", "1");
         error(ctx, 503, code, message);
