@@ -216,20 +216,6 @@ class DetectServerTest {
     }
 
     @Test
-    void busyServerAnswers503AndRecoversWhenAPermitFrees() throws Exception {
-        try (DetectServer one = new DetectServer(detector, null, new DetectServer.Settings(1 << 20, 1_000_000, 1))
-                .start("127.0.0.1", 0)) {
-            one.permits().acquire(); // a request in flight
-            Reply busy = post(one, "/api/detect", "image", "a.png", png(IMAGE));
-            assertEquals(503, busy.status());
-            assertEquals("busy", busy.body().get("error").asText());
-            one.permits().release();
-            assertEquals(200, post(one, "/api/detect", "image", "a.png", png(IMAGE)).status());
-            assertEquals(1, one.permits().availablePermits(), "every request gives its permit back");
-        }
-    }
-
-    @Test
     void healthAndPage() throws Exception {
         HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(uri(server, "/health")).build(),
                 HttpResponse.BodyHandlers.ofString());

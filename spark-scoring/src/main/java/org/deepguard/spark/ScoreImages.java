@@ -258,8 +258,16 @@ public class ScoreImages extends BaseCommand {
         switch (modelAccess.toLowerCase(Locale.ROOT)) {
             case "ship" -> {
                 Path dir = new Path(model);
-                Path qualified = dir.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(dir);
-                spark.sparkContext().addFile(qualified.toString(), true);
+                FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                Path qualified = fs.makeQualified(dir);
+                if (!spark.sparkContext().isLocal() && isLocal(fs)) {
+                    // Spark ships a local folder only in local mode ([UNSUPPORTED_ADD_FILE.LOCAL_DIRECTORY]): on a
+                    // cluster the bundle travels as a zip that each executor unpacks under the folder's name.
+                    java.nio.file.Path zip = BundleArchive.zip(java.nio.file.Path.of(qualified.toUri()));
+                    spark.sparkContext().addArchive(zip.toUri() + "#" + qualified.getName());
+                } else {
+                    spark.sparkContext().addFile(qualified.toString(), true);
+                }
                 return ModelSource.shipped(qualified.getName());
             }
             case "direct" -> {

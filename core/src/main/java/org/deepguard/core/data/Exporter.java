@@ -112,7 +112,8 @@ public final class Exporter {
             return new ManifestEntry(rel, e.label(), e.split(), e.sha256(), 0, 0, ManifestEntry.Status.EXCLUDED,
                     ex.problem().code(), e.group(), extra);
         } catch (IOException ex) {
-            throw new java.io.UncheckedIOException(target + ": " + ex.getMessage(), ex);
+            String m = String.valueOf(ex.getMessage());
+            throw new java.io.UncheckedIOException(m.startsWith(target.toString()) ? m : target + ": " + m, ex);
         }
     }
 
