@@ -272,6 +272,32 @@ public final class ExplanationNetwork {
         }
     }
 
+    /**
+     * The logits of a batch and the exact gradient of {@code sum(seed * logits)} with respect to the network's input
+     * (the normalised NCHW tensor): with seed rows [-w, +w] the gradient of w times each row's log-odds. Used by the
+     * white-box attacks ({@code core.attack}); the same exact backward pass as {@link #capture}.
+     *
+     * @return {logits [n, classes], input gradient [n, C, H, W]}, both detached copies
+     */
+    public synchronized INDArray[] inputGradient(INDArray batch, INDArray seed) {
+        try {
+            Map<String, INDArray> acts = graph.feedForward(new INDArray[] {batch.castTo(dataType)}, false, false);
+            INDArray logits = acts.get(output);
+            if (!java.util.Arrays.equals(seed.shape(), logits.shape())) {
+                throw new IllegalArgumentException("seed shape " + java.util.Arrays.toString(seed.shape())
+                        + " differs from the logits' " + java.util.Arrays.toString(logits.shape()));
+            }
+            graph.backpropKeepingErrors(seed.castTo(logits.dataType()), input);
+            INDArray g = graph.getVertex(input).getEpsilon();
+            if (g == null) {
+                throw new IllegalStateException("the backward pass left no error at the input vertex");
+            }
+            return new INDArray[] {logits.dup(), g.dup()};
+        } finally {
+            graph.clearLayersStates();
+        }
+    }
+
     /** Graph with access to the protected backward pass that keeps the vertices' errors afterwards. */
     static final class Graph extends ComputationGraph {
         private final Map<String, int[]> skipCache = new HashMap<>();
