@@ -75,6 +75,17 @@ public final class ExplanationNetwork {
         conf.setInferenceWorkspaceMode(WorkspaceMode.NONE);
         Map<String, GraphVertex> vertices = conf.getVertices();
         Map<String, List<String>> inputs = conf.getVertexInputs();
+        // Frozen wrappers only stop training, but DL4J's FrozenLayer also returns no error to its input, which would
+        // cut the gradient at the fixed SRM filter (and below a frozen backbone): unwrap them; this copy never trains.
+        for (String name : new ArrayList<>(vertices.keySet())) {
+            GraphVertex v = vertices.get(name);
+            if (v instanceof org.deeplearning4j.nn.conf.graph.FrozenVertex fv) {
+                vertices.put(name, fv.getUnderlying());
+            } else if (v instanceof LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer fl) {
+                replace(vertices, name, fl.getLayer().clone());
+            }
+        }
         Map<String, Integer> consumers = new HashMap<>();
         inputs.values().forEach(l -> l.forEach(n -> consumers.merge(n, 1, Integer::sum)));
 
