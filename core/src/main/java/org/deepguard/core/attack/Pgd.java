@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
 /**
  * Projected gradient descent under L-inf (Madry et al. 2018) on the score itself (a margin loss: the log-odds
  * against the threshold): {@code steps} sign-gradient steps of size {@code stepFactor * eps / steps}, each
- * projected onto the eps-ball and [0, 255]. The first run starts at the clean image,
+ * projected onto the eps-ball and [0, 255], each from the best point so far, the step halved after a step that
+ * does not improve. The first run starts at the clean image,
  * each further restart at a uniform random point of the ball. The best iterate of each run by the scorer's own score,
  * after 8-bit quantisation, is kept, and the best over runs goes to the target (one query). With a surrogate
  * scorer (another model) this is the transfer attack.
@@ -65,6 +66,7 @@ public final class Pgd implements Attack {
         m.put("restarts", restarts);
         m.put("start", "clean, then uniform in the ball");
         m.put("loss", "score (log-odds margin)");
+        m.put("step_schedule", "from the best point; halved after a step without improvement");
         return m;
     }
 
@@ -84,25 +86,31 @@ public final class Pgd implements Attack {
                 }
                 x = clean.plusProjected(u, 1, clean, eps);
             }
-            Pixels runBest = null;
-            double runBestLoss = Double.NEGATIVE_INFINITY;
-            for (int t = 0; t <= steps; t++) {
-                DifferentiableScorer.Gradient g = t < steps ? scorer.gradient(x) : null;
-                gradients += g == null ? 0 : 1;
-                double loss = s * (g == null ? scorer.score(x) : g.value());
-                if (loss > runBestLoss) {
-                    runBestLoss = loss;
-                    runBest = x;
-                }
-                if (t == steps) {
-                    break;
-                }
-                double[] d = g.gradient();
+            // Each step starts from the best point so far; a step that does not improve it halves the step size
+            // (a simplified form of APGD's schedule: fixed-size sign steps overshoot where the score is very
+            // non-linear, as the cue's log ratios are, and then never return).
+            double a = alpha;
+            DifferentiableScorer.Gradient bestGrad = scorer.gradient(x);
+            gradients++;
+            Pixels runBest = x;
+            double runBestLoss = s * bestGrad.value();
+            for (int t = 1; t <= steps; t++) {
+                double[] d = bestGrad.gradient();
                 double[] step = new double[d.length];
                 for (int i = 0; i < d.length; i++) {
                     step[i] = Math.signum(s * d[i]);
                 }
-                x = x.plusProjected(step, alpha, clean, eps);
+                Pixels next = runBest.plusProjected(step, a, clean, eps);
+                DifferentiableScorer.Gradient g = t < steps ? scorer.gradient(next) : null;
+                gradients += g == null ? 0 : 1;
+                double loss = s * (g == null ? scorer.score(next) : g.value());
+                if (loss > runBestLoss) {
+                    runBest = next;
+                    runBestLoss = loss;
+                    bestGrad = g;
+                } else {
+                    a /= 2;
+                }
             }
             Pixels q = runBest.quantised(clean, eps);
             double qLoss = s * scorer.score(q);
