@@ -38,6 +38,8 @@ import java.util.Map;
                 "  evaluate -m models/hybrid --manifest m.csv -o r --perturb standard",
                 "  evaluate -m models/hybrid --manifest m.csv -o r --fail-under auc=0.9 --fail-under ece=0.05",
                 "  evaluate -m models/a -m models/b --manifest m.csv -o compare",
+                "  evaluate -m models/hybrid --manifest m.csv -o r --attack fgsm,pgd,square,noise --budgets 1,2,4,8 "
+                        + "--attack-limit 40",
                 "",
                 "--fail-under fails (exit 1) when a metric is below its bound; for error-like metrics (eer, "
                         + "log_loss, brier, ece) when it is above. Metric names are the keys of metrics.json.",
@@ -96,6 +98,40 @@ public class EvaluateCommand extends BaseCommand {
     @CommandLine.Option(names = "--worst", defaultValue = "8", paramLabel = "N",
             description = "Worst false positives / negatives shown as thumbnails (default: ${DEFAULT-VALUE}).")
     int worst;
+
+    @CommandLine.Option(names = "--attack", paramLabel = "LIST",
+            description = "Adversarial evaluation: comma-separated attacks among fgsm, pgd (white-box, exact "
+                    + "gradients of the whole fused score), square (score-based black-box), noise (random-sign control), "
+                    + "transfer=BUNDLE (PGD on another, independently trained model). Adds attacks.csv, an "
+                    + "'adversarial' block in metrics.json and a report section.")
+    String attack;
+
+    @CommandLine.Option(names = "--budgets", defaultValue = "0.5,1,2,4,8", split = ",", paramLabel = "EPS,..",
+            description = "L-inf budgets of --attack in 8-bit levels (x/255; default: ${DEFAULT-VALUE}). Attacked "
+                    + "images are published as 8-bit, so a budget below 1 cannot change an image.")
+    double[] budgets;
+
+    @CommandLine.Option(names = "--attack-steps", defaultValue = "10", paramLabel = "N",
+            description = "PGD steps (default: ${DEFAULT-VALUE}); the step size is 2.5 eps / steps.")
+    int attackSteps;
+
+    @CommandLine.Option(names = "--attack-restarts", defaultValue = "1", paramLabel = "N",
+            description = "PGD runs per image, the first from the clean image (default: ${DEFAULT-VALUE}).")
+    int attackRestarts;
+
+    @CommandLine.Option(names = "--attack-queries", defaultValue = "200", paramLabel = "N",
+            description = "Square Attack query budget per image and budget (default: ${DEFAULT-VALUE}).")
+    int attackQueries;
+
+    @CommandLine.Option(names = "--attack-limit", defaultValue = "0", paramLabel = "N",
+            description = "Attack at most N images of the split, balanced by class (default: all). Attacks cost "
+                    + "tens to hundreds of model evaluations per image and budget.")
+    int attackLimit;
+
+    @CommandLine.Option(names = "--no-attack-checks", negatable = false,
+            description = "Skip the sanity runs (PGD with twice the steps, PGD with an unbounded budget) and the "
+                    + "ablation rows (PGD on the network alone and on the cue alone).")
+    boolean noAttackChecks;
 
     public static void main(String[] args) {
         Cli.main(new EvaluateCommand(), args);
@@ -185,6 +221,9 @@ public class EvaluateCommand extends BaseCommand {
                 manifestFile.toAbsolutePath(), sha, splitName, rows.size(), excluded, threshold, bootstrap, seed,
                 worst, formatCheck, manifest::resolve), clean, sweepResults);
         Map<String, Object> metrics = report.metrics();
+        if (attackPlan() != null) {
+            metrics.put("adversarial", attackEvaluation(detector, manifest, rows, out));
+        }
         gateFailures.addAll(gates(metrics)); // before writing: the gate results are part of metrics.json
         report.writePredictions(out.resolve("predictions.csv"));
         Map<String, byte[]> plots = report.writePlots(out);
@@ -193,6 +232,46 @@ public class EvaluateCommand extends BaseCommand {
         out().println(summaryLine(metrics, out));
         out().flush();
         return metrics;
+    }
+
+    /** The --attack plan, or null without --attack (usage errors as CliException). */
+    private org.deepguard.core.attack.AttackPlan attackPlan() {
+        if (attack == null) {
+            return null;
+        }
+        try {
+            var parsed = org.deepguard.core.attack.AttackPlan.parseAttacks(attack);
+            return new org.deepguard.core.attack.AttackPlan(parsed.getKey(), budgets, attackSteps, 2.5,
+                    attackRestarts, attackQueries, 0.05, 1, !noAttackChecks, !noAttackChecks);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--attack: " + e.getMessage());
+        }
+    }
+
+    private Map<String, Object> attackEvaluation(Detector detector, Manifest manifest, List<ManifestEntry> rows,
+                                                 Path out) throws IOException {
+        org.deepguard.core.attack.AttackPlan plan = attackPlan();
+        String surrogateDir = org.deepguard.core.attack.AttackPlan.parseAttacks(attack).getValue();
+        ModelBundle surrogate = null;
+        if (!surrogateDir.isEmpty()) {
+            try {
+                surrogate = ModelBundle.load(Path.of(surrogateDir));
+            } catch (BundleException e) {
+                throw new CliException(ExitCode.MODEL, e.getMessage(), e);
+            }
+        }
+        var examples = AttackEvaluation.examples(detector, manifest, AttackEvaluation.select(rows, attackLimit,
+                seed));
+        if (examples.isEmpty()) {
+            throw new CliException(ExitCode.INPUT, manifestFile + ": no readable image to attack");
+        }
+        var jobs = plan.jobs(detector, surrogate);
+        info("attacking " + examples.size() + " images: " + String.join(", ", plan.attacks()) + " at budgets "
+                + java.util.Arrays.toString(plan.budgets()) + "/255");
+        try (Progress progress = progress("attack", org.deepguard.core.attack.AttackSuite.units(jobs,
+                examples.size()))) {
+            return AttackEvaluation.run(jobs, surrogate, examples, plan, seed, attackLimit, out, progress::stepBy);
+        }
     }
 
     static String summaryLine(Map<String, Object> m, Path out) {
@@ -234,6 +313,10 @@ public class EvaluateCommand extends BaseCommand {
     }
 
     private void validate() {
+        attackPlan(); // --attack usage errors before any work
+        if (attackLimit < 0) {
+            throw new CliException(ExitCode.USAGE, "--attack-limit must not be negative, got " + attackLimit);
+        }
         if (batchSize < 1) {
             throw new CliException(ExitCode.USAGE, "--batch-size must be at least 1, got " + batchSize);
         }

@@ -532,6 +532,10 @@ final class ModelReport {
             });
         }
 
+        if (metrics.get("adversarial") instanceof Map<?, ?> adv) {
+            AttackEvaluation.section(html, adv, file.getParent());
+        }
+
         html.heading("Worst false positives (real images called fake)");
         html.thumbnails(thumbs(worstFalsePositives()));
         html.heading("Worst false negatives (fake images called real)");

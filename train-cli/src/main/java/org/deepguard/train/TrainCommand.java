@@ -52,6 +52,7 @@ import java.util.Map;
                 "  train --manifest m.csv -o models/old --blur 0.1 --jpeg 0.1 --downscale 0 \\",
                 "        --noise 0 --blur-max-sigma 3 --jpeg-min-quality 30 --degraded-copies 0",
                 "  train import-keras m.h5 -o models/k --positive-class real --preprocess unit",
+                "  train --manifest m.csv -o models/hard --adversarial fgsm-rs --adversarial-eps 2",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
@@ -272,6 +273,20 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--json", description = "With --cv: JSON lines, one per fold and a summary line.")
     boolean json;
 
+    @Option(names = "--adversarial", paramLabel = "fgsm-rs|pgd",
+            description = "Hardening: train on adversarial copies of every batch, found against the network being "
+                    + "trained with exact input gradients: fgsm-rs (FGSM from a random start, one gradient per batch) "
+                    + "or pgd (--adversarial-steps steps). The hand-crafted cue is not hardened. Not with --cv.")
+    String adversarialMethod;
+
+    @Option(names = "--adversarial-eps", defaultValue = "2", paramLabel = "LEVELS",
+            description = "L-inf budget of --adversarial in 8-bit levels (x/255) (default: ${DEFAULT-VALUE}).")
+    double adversarialEps;
+
+    @Option(names = "--adversarial-steps", defaultValue = "3", paramLabel = "N",
+            description = "PGD steps of --adversarial pgd (default: ${DEFAULT-VALUE}).")
+    int adversarialSteps;
+
     @Override
     protected int run() throws Exception {
         if (manifest == null || output == null) {
@@ -281,8 +296,13 @@ public class TrainCommand extends BaseCommand {
         }
         Manifest m = Manifest.read(manifest);
         TrainingConfig config = trainingConfig();
+        adversarialTraining(); // usage errors before any work
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
+            if (adversarialMethod != null) {
+                throw new CliException(ExitCode.USAGE, "--adversarial is not available with --cv; train each fold's "
+                        + "manifest (OUT/fold-i/manifest.csv) with --adversarial instead");
+            }
             return crossValidate(m, config, by);
         }
         if (!resume && (Files.exists(output.resolve(Trainer.CHECKPOINTS))
@@ -299,7 +319,7 @@ public class TrainCommand extends BaseCommand {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              ConsoleMonitor monitor = new ConsoleMonitor(logWriter, output)) {
             ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
-                    .train(m, manifest, output, resume);
+                    .adversarial(adversarialTraining()).train(m, manifest, output, resume);
             var meta = bundle.metadata();
             out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
                     bundle.directory(), meta.modelId, fmt(meta.metrics.get("val_auc")), meta.threshold,
@@ -415,6 +435,19 @@ public class TrainCommand extends BaseCommand {
     }
 
     /** --cv: one model per fold under OUT/fold-i, a table (or JSON lines) and OUT/cv.json. */
+    private org.deepguard.core.train.AdversarialTraining adversarialTraining() {
+        if (adversarialMethod == null) {
+            return null;
+        }
+        try {
+            return new org.deepguard.core.train.AdversarialTraining(
+                    org.deepguard.core.train.AdversarialTraining.Method.parse(adversarialMethod), adversarialEps,
+                    adversarialSteps);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--adversarial: " + e.getMessage());
+        }
+    }
+
     private int crossValidate(Manifest m, TrainingConfig config, Folds.By by) throws Exception {
         if (by == Folds.By.GROUP && (cvFolds == null || cvFolds < 2)) {
             throw new CliException(ExitCode.USAGE, "--cv needs at least 2 folds, got " + cvFolds);

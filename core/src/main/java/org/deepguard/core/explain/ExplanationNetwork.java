@@ -82,6 +82,17 @@ public final class ExplanationNetwork {
         conf.setInferenceWorkspaceMode(WorkspaceMode.NONE);
         Map<String, GraphVertex> vertices = conf.getVertices();
         Map<String, List<String>> inputs = conf.getVertexInputs();
+        // Frozen wrappers only stop training, but DL4J's FrozenLayer also returns no error to its input, which would
+        // cut the gradient at the fixed SRM filter (and below a frozen backbone): unwrap them; this copy never trains.
+        for (String name : new ArrayList<>(vertices.keySet())) {
+            GraphVertex v = vertices.get(name);
+            if (v instanceof org.deeplearning4j.nn.conf.graph.FrozenVertex fv) {
+                vertices.put(name, fv.getUnderlying());
+            } else if (v instanceof LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer fl) {
+                replace(vertices, name, fl.getLayer().clone());
+            }
+        }
         Map<String, Integer> consumers = new HashMap<>();
         inputs.values().forEach(l -> l.forEach(n -> consumers.merge(n, 1, Integer::sum)));
 
@@ -296,6 +307,32 @@ public final class ExplanationNetwork {
             }
             g = nchw(g);
             return LayerCapture.of(vertex, targetClass, logit, a, g);
+        } finally {
+            graph.clearLayersStates();
+        }
+    }
+
+    /**
+     * The logits of a batch and the exact gradient of {@code sum(seed * logits)} with respect to the network's input
+     * (the normalised NCHW tensor): with seed rows [-w, +w] the gradient of w times each row's log-odds. Used by the
+     * white-box attacks ({@code core.attack}); the same exact backward pass as {@link #capture}.
+     *
+     * @return {logits [n, classes], input gradient [n, C, H, W]}, both detached copies
+     */
+    public synchronized INDArray[] inputGradient(INDArray batch, INDArray seed) {
+        try {
+            Map<String, INDArray> acts = graph.feedForward(new INDArray[] {batch.castTo(dataType)}, false, false);
+            INDArray logits = acts.get(output);
+            if (!java.util.Arrays.equals(seed.shape(), logits.shape())) {
+                throw new IllegalArgumentException("seed shape " + java.util.Arrays.toString(seed.shape())
+                        + " differs from the logits' " + java.util.Arrays.toString(logits.shape()));
+            }
+            graph.backpropKeepingErrors(seed.castTo(logits.dataType()), input);
+            INDArray g = graph.getVertex(input).getEpsilon();
+            if (g == null) {
+                throw new IllegalStateException("the backward pass left no error at the input vertex");
+            }
+            return new INDArray[] {logits.dup(), g.dup()};
         } finally {
             graph.clearLayersStates();
         }

@@ -49,6 +49,46 @@ public final class Resampler {
         return out;
     }
 
+    /**
+     * The adjoint (transpose) of {@link #resize} with the same geometry: maps a gradient with respect to the outW x
+     * outH output planes to the gradient with respect to the srcW x srcH source planes (pixels outside the region get
+     * 0). Exact, since the resampling is linear; used to back-propagate through preprocessing.
+     */
+    public static double[][] resizeAdjoint(double[][] gradOut, int srcW, int srcH, double x0, double y0, double w,
+                                           double h, int outW, int outH) {
+        Weights wx = weights(srcW, x0, w, outW);
+        Weights wy = weights(srcH, y0, h, outH);
+        double[][] out = new double[gradOut.length][];
+        for (int c = 0; c < gradOut.length; c++) {
+            double[] g = gradOut[c];
+            double[] tmp = new double[srcH * outW];
+            for (int y = 0; y < outH; y++) {
+                int first = wy.first[y];
+                double[] k = wy.kernel[y];
+                for (int x = 0; x < outW; x++) {
+                    double v = g[y * outW + x];
+                    for (int i = 0; i < k.length; i++) {
+                        tmp[(first + i) * outW + x] += k[i] * v;
+                    }
+                }
+            }
+            double[] res = new double[srcH * srcW];
+            for (int y = 0; y < srcH; y++) {
+                int row = y * srcW;
+                for (int x = 0; x < outW; x++) {
+                    double v = tmp[y * outW + x];
+                    int first = wx.first[x];
+                    double[] k = wx.kernel[x];
+                    for (int i = 0; i < k.length; i++) {
+                        res[row + first + i] += k[i] * v;
+                    }
+                }
+            }
+            out[c] = res;
+        }
+        return out;
+    }
+
     private record Weights(int[] first, double[][] kernel) {}
 
     private static Weights weights(int srcSize, double start, double length, int outSize) {

@@ -63,6 +63,7 @@ public final class Trainer {
     private final TrainingMonitor monitor;
     private final Preprocessing preprocessing;
     private Path backboneWeightsFile;
+    private AdversarialTraining adversarial;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -75,6 +76,12 @@ public final class Trainer {
     /** Local ImageNet weights for the backbone (else the zoo cache/download is used when IMAGENET is asked). */
     public Trainer backboneWeightsFile(Path file) {
         this.backboneWeightsFile = file;
+        return this;
+    }
+
+    /** Hardening: train on adversarial copies of each batch (null: off, the default). */
+    public Trainer adversarial(AdversarialTraining at) {
+        this.adversarial = at;
         return this;
     }
 
@@ -195,7 +202,10 @@ public final class Trainer {
                     if (b.items().isEmpty()) {
                         continue;
                     }
-                    net.fit(new DataSet(b.features(), b.labels()));
+                    org.nd4j.linalg.api.ndarray.INDArray features = adversarial == null ? b.features() : adversarial.perturb(net, b.features(),
+                            b.labels(), prep, new java.util.SplittableRandom(config.seed() * 7919L + epoch * 1009L
+                                    + batch));
+                    net.fit(new DataSet(features, b.labels()));
                     double loss = net.score();
                     lossSum += loss * b.items().size();
                     seen += b.items().size();
@@ -275,7 +285,7 @@ public final class Trainer {
                     + memberConfig.seed() + ")");
             ModelBundle member = resume && isFinished(dir, memberConfig) ? ModelBundle.load(dir)
                     : new Trainer(memberConfig, monitor).backboneWeightsFile(backboneWeightsFile)
-                            .train(manifest, manifestFile, dir, resume);
+                            .adversarial(adversarial).train(manifest, manifestFile, dir, resume);
             members.add(member.network());
             for (Map<String, Object> record : member.metadata().history) {
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -401,6 +411,9 @@ public final class Trainer {
         p.manifestPath = manifestFile.toAbsolutePath().toString();
         p.manifestSha256 = Manifest.fileHash(manifestFile);
         p.trainingConfig = Json.MAPPER.convertValue(config, Map.class);
+        if (adversarial != null) {
+            p.trainingConfig.put("adversarial", adversarial.describe());
+        }
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
         p.dataCounts.put("val", val.size());
