@@ -31,6 +31,8 @@ public final class Detector {
     private final ModelBundle bundle;
     private final Preprocessor preprocessor;
     private final double threshold;
+    /** The members folded and merged for scoring ({@link InferenceGraph}), built at first use. */
+    private volatile InferenceGraph inference;
 
     /**
      * One image made ready for the model: its views (CHW tensors), scored together, and the spectral classifier's
@@ -160,7 +162,29 @@ public final class Detector {
 
     /** Raw per-view log-odds for a prepared NCHW batch: the mean over the ensemble's members. */
     public double[] logOdds(INDArray batch) {
-        return memberMeanLogOdds(bundle.networks(), batch);
+        if (!InferenceGraph.enabled()) {
+            return memberMeanLogOdds(bundle.networks(), batch);
+        }
+        return inferenceGraph().meanLogOdds(batch);
+    }
+
+    /**
+     * The scoring graph: the bundle's members with BatchNorm folded into their layers, merged into one graph that
+     * scores a batch in one pass. Built once per detector from the networks as they are then; the networks
+     * themselves (which training and explanations use) are left untouched.
+     */
+    public InferenceGraph inferenceGraph() {
+        InferenceGraph g = inference;
+        if (g == null) {
+            synchronized (this) {
+                g = inference;
+                if (g == null) {
+                    g = InferenceGraph.of(bundle.networks());
+                    inference = g;
+                }
+            }
+        }
+        return g;
     }
 
     /** Mean over networks of each row's log-odds (one network: its log-odds). */
