@@ -73,8 +73,18 @@ class InferenceGraphTest {
         meta.preprocessing = Preprocessing.defaults(16).withPatches(PatchVoting.meanOfLogits(3));
         meta.spectral = SpectralClassifier.fit(images, fake, new SpectrumConfig(32, 16, true, 1.0), 0.1);
         meta.fusion = new ScoreFusion(0.8, 1.1, -0.1);
-        ModelBundle.save(dir.resolve("ensemble"), meta, List.of(trained(1), trained(2), trained(3)));
+        saved = List.of(trained(1), trained(2), trained(3));
+        ModelBundle.save(dir.resolve("ensemble"), meta, saved);
         bundle = ModelBundle.load(dir.resolve("ensemble"));
+    }
+
+    private static List<ComputationGraph> saved;
+
+    @Test
+    void membersLoadedSideBySideKeepTheirOrder() {
+        for (int i = 0; i < saved.size(); i++) {
+            assertEquals(saved.get(i).params(), bundle.networks().get(i).params(), "member " + i);
+        }
     }
 
     @Test
