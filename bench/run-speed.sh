@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Side-by-side speed and memory of our hybrid network (DL4J) and the identical architecture in PyTorch, in one
 # invocation on this machine. Usage: bench/run-speed.sh
-# (env: SIZE=128 ROUNDS=3 THREADS=2 BASELINE=1 LEVERS=0 PIPELINE=1 PYTHON=/usr/bin/python3)
+# (env: SIZE=128 ROUNDS=3 THREADS=2 BASELINE=1 LEVERS=0 PIPELINE=1 COLD=1 SCAN=2000 PYTHON=/usr/bin/python3)
 #   BASELINE=1  also runs DL4J with its built-in layers (oneDNN helpers off): the "before" column; slow
 #   LEVERS=1    also runs the levers recorded in BENCHMARKS.md (workspaces off, batch 64, bf16) and a repeat
 #   PIPELINE=1  also the shipped default pipeline end to end (decode, patch views, cue, 3-member ensemble) over a
 #               folder of 128 px images and one of 1024 px photos, against the same pipeline in PyTorch + PIL + NumPy
 #               (bench/torch_pipeline.py); needs a default-config model: trains a 1-epoch one (weights do not
 #               matter for speed) unless MODEL=DIR names one
+#   COLD=1      also the cold start of `dist/bin/detect --image` with that model (bench/cold-start.sh)
+#   SCAN=N      also `dataset scan` against the Python loop on N generated images (bench/scan-bench.sh); 0 = off
 # Prints Markdown tables; the raw JSON lines stay in bench/out/speed.jsonl and bench/out/pipeline.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,8 @@ THREADS=${THREADS:-2}
 BASELINE=${BASELINE:-1}
 LEVERS=${LEVERS:-0}
 PIPELINE=${PIPELINE:-1}
+COLD=${COLD:-1}
+SCAN=${SCAN:-2000}
 OUT=bench/out
 mkdir -p "$OUT"
 
@@ -28,7 +32,8 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
     $SUDO apt-get install -y -q python3-torch >&2
 fi
 
-echo "building core (test classes hold the Java benchmark)" >&2
+echo "building (core test classes hold the Java benchmarks; dist/bin the launchers)" >&2
+mvn -B -q package -DskipTests >&2
 mvn -B -q -pl core test-compile dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile="$PWD/$OUT/classpath.txt" >&2
 CP="core/target/test-classes:core/target/classes:$(cat "$OUT/classpath.txt")"
@@ -80,7 +85,6 @@ if [ "$PIPELINE" = 1 ]; then
     MODEL=${MODEL:-$DATA/model-default}
     if [ ! -f "$MODEL/model.json" ]; then
         echo "training a 1-epoch default-config model (train's defaults; weights do not matter for speed)" >&2
-        [ -x dist/bin/train ] || mvn -B -q package -DskipTests >&2
         "$PY" bench/gen_images.py "$DATA/train" 48 >&2
         dist/bin/dataset scan "$DATA/train" -o "$DATA/manifest.csv" >&2
         dist/bin/train --manifest "$DATA/manifest.csv" -o "$MODEL" --epochs 1 >&2
@@ -118,3 +122,14 @@ if [ "$PIPELINE" = 1 ]; then
     echo
     "$PY" bench/pipeline_report.py "$OUT/pipeline.jsonl" "$PEAK"
 fi
+if [ "$PIPELINE" = 1 ] && [ "$COLD" = 1 ]; then
+    echo
+    bench/cold-start.sh "$MODEL" "$(ls "$DATA"/img128/*.jpg | head -1)"
+fi
+if [ "$SCAN" -gt 0 ]; then
+    echo
+    echo "dataset scan, $SCAN generated images:"
+    BENCH_DIR=$OUT/scan-bench bench/scan-bench.sh "$SCAN"
+fi
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores; other jobs shared them)"

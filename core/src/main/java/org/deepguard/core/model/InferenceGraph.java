@@ -94,6 +94,14 @@ public final class InferenceGraph {
 
     /** Builds the scoring graph of {@code networks} (each with one input and one softmax output). */
     public static InferenceGraph of(List<ComputationGraph> networks) {
+        return of(networks, true);
+    }
+
+    /**
+     * @param foldBatchNorm false only to measure the merge alone: BN, activation and dropout layers stay as they
+     *                      are (shared frozen input layers are still computed once)
+     */
+    public static InferenceGraph of(List<ComputationGraph> networks, boolean foldBatchNorm) {
         ComputationGraphConfiguration first = networks.get(0).getConfiguration();
         for (ComputationGraph n : networks) {
             if (n.getConfiguration().getNetworkInputs().size() != 1
@@ -102,7 +110,7 @@ public final class InferenceGraph {
             }
         }
         String input = first.getNetworkInputs().get(0);
-        Builder b = new Builder(input);
+        Builder b = new Builder(input, foldBatchNorm);
         for (int m = 0; m < networks.size(); m++) {
             b.addMember(m, networks.get(m));
         }
@@ -204,8 +212,11 @@ public final class InferenceGraph {
         /** Frozen input layers already added, to share identical ones between members. */
         final List<String> sharedFrozen = new ArrayList<>();
 
-        Builder(String input) {
+        final boolean fold;
+
+        Builder(String input, boolean fold) {
             this.input = input;
+            this.fold = fold;
         }
 
         void addMember(int m, ComputationGraph net) {
@@ -234,6 +245,10 @@ public final class InferenceGraph {
                 Layer layer = v instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : null;
                 boolean single = consumers.getOrDefault(name, 0) == 1 && !name.equals(outName);
                 String newName = "m" + m + "_" + name;
+                if (!fold) {
+                    openConv.clear();
+                    pendingForward.clear();
+                }
                 if (layer instanceof BatchNormalization && openConv.containsKey(in.get(0))) {
                     String conv = openConv.remove(in.get(0));
                     ((ConvolutionLayer) layerOf(conv)).setHasBias(true);
@@ -244,7 +259,7 @@ public final class InferenceGraph {
                     }
                     continue;
                 }
-                if (layer instanceof BatchNormalization && single) {
+                if (layer instanceof BatchNormalization && single && fold) {
                     String next = forwardTarget(name, consumerNames, consumers, src, outName);
                     if (next != null) {
                         pendingForward.put(next, name);
@@ -258,7 +273,7 @@ public final class InferenceGraph {
                     alias.put(name, conv);
                     continue;
                 }
-                if (layer instanceof DropoutLayer && !name.equals(outName)) {
+                if (layer instanceof DropoutLayer && !name.equals(outName) && fold) {
                     alias.put(name, alias.get(in.get(0)));
                     continue;
                 }

@@ -6,6 +6,9 @@ import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.InferenceGraph;
 import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.model.ModelMetadata;
+import org.deepguard.core.model.Prediction;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.deepguard.core.spectral.SpectralClassifier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -28,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -36,8 +40,8 @@ import java.util.stream.Stream;
  * bench/torch_pipeline.py on the same folders in the same invocation. Not a test (no Test suffix).
  *
  * <p>Usage: {@code PipelineBenchmark LABEL BUNDLE_DIR IMAGE_DIR ROUNDS}. Alternates rounds of the plain path (each
- * member's own graph) and of the folded, merged scoring graph ({@link InferenceGraph}) in one JVM, so both see the
- * same load; images are scored in batches of {@value #BATCH} as detect does. Prints one JSON line per path with
+ * member's own graph), of the members merged into one graph with BN kept, and of the folded, merged scoring graph
+ * ({@link InferenceGraph}, what Detector runs) in one JVM, so all see the same load; images are scored in batches of {@value #BATCH} as detect does. Prints one JSON line per path with
  * CPU milliseconds per image for each phase (medians over rounds after one warm-up round of each), images per
  * CPU-second, GMAC per image and per CPU-second of the network phase, and the process's peak RSS.
  */
@@ -59,20 +63,23 @@ public final class PipelineBenchmark {
         Backend.Status backend = Backend.init();
         Detector detector = new Detector(bundle);
         long build0 = OS.getProcessCpuTime();
-        detector.inferenceGraph(); // built outside the timed rounds, as detect builds it once per run
+        InferenceGraph folded = InferenceGraph.of(bundle.networks()); // built once per run, as detect does
         double buildMs = (OS.getProcessCpuTime() - build0) / 1e6;
+        InferenceGraph merged = InferenceGraph.of(bundle.networks(), false);
 
-        String[] modes = {"plain", "folded"};
+        // plain: each member's own graph in turn (Detector.memberMeanLogOdds, the path before issue 21);
+        // merged: the members as one graph, BN kept; folded: merged with BN folded (what Detector now runs)
+        Map<String, Function<INDArray, double[]>> scorers = new LinkedHashMap<>();
+        scorers.put("plain", batch -> Detector.memberMeanLogOdds(bundle.networks(), batch));
+        scorers.put("merged", merged::meanLogOdds);
+        scorers.put("folded", folded::meanLogOdds);
         Map<String, List<double[]>> results = new LinkedHashMap<>();
-        for (String m : modes) {
-            results.put(m, new ArrayList<>());
-        }
+        scorers.keySet().forEach(m -> results.put(m, new ArrayList<>()));
         for (int r = 0; r <= rounds; r++) {
-            for (String m : modes) {
-                System.setProperty(InferenceGraph.SWITCH_PROPERTY, String.valueOf(m.equals("folded")));
-                double[] phases = pass(detector, files);
+            for (var m : scorers.entrySet()) {
+                double[] phases = pass(detector, files, m.getValue());
                 if (r > 0) {
-                    results.get(m).add(phases);
+                    results.get(m.getKey()).add(phases);
                 }
             }
         }
@@ -82,7 +89,7 @@ public final class PipelineBenchmark {
             views += detector.prepare(f).views().size();
         }
         double viewsPerImage = views / (double) Math.min(files.size(), 8);
-        for (String m : modes) {
+        for (String m : scorers.keySet()) {
             double[] med = medians(results.get(m));
             double total = med[0] + med[1] + med[2] + med[3];
             double gmacImage = macs * viewsPerImage / 1e9;
@@ -106,7 +113,8 @@ public final class PipelineBenchmark {
     }
 
     /** One pass over the folder: CPU ms per image of {decode, views, cue, network}. */
-    private static double[] pass(Detector detector, List<Path> files) throws ImageLoadException {
+    private static double[] pass(Detector detector, List<Path> files, Function<INDArray, double[]> scorer)
+            throws ImageLoadException {
         SpectralClassifier spectral = detector.bundle().metadata().spectral;
         double[] ns = new double[4];
         for (int start = 0; start < files.size(); start += BATCH) {
@@ -125,13 +133,30 @@ public final class PipelineBenchmark {
                 ns[2] += t3 - t2;
             }
             long t0 = OS.getProcessCpuTime();
-            detector.predictPrepared(batch);
+            score(detector, batch, scorer);
             ns[3] += OS.getProcessCpuTime() - t0;
         }
         for (int i = 0; i < ns.length; i++) {
             ns[i] /= 1e6 * files.size();
         }
         return ns;
+    }
+
+    /** Detector.imageLogOdds and predictions with a chosen network scorer: batch, score, aggregate, fuse. */
+    private static List<Prediction> score(Detector detector, List<Detector.PreparedImage> images,
+                                          Function<INDArray, double[]> scorer) {
+        List<float[]> views = new ArrayList<>();
+        images.forEach(i -> views.addAll(i.views()));
+        double[] perView = scorer.apply(detector.preprocessor().batch(views));
+        double[] z = Detector.aggregateViews(perView, images.stream().mapToInt(i -> i.views().size()).toArray(),
+                detector.preprocessor().spec().patches());
+        ModelMetadata m = detector.bundle().metadata();
+        List<Prediction> out = new ArrayList<>();
+        for (int i = 0; i < z.length; i++) {
+            double v = m.fusion == null ? z[i] : m.fusion.fuse(z[i], images.get(i).spectralLogOdds());
+            out.add(Prediction.of(v, m.temperature, detector.threshold(), m.uncertainBand));
+        }
+        return out;
     }
 
     /** Multiply-accumulates of one view through all members (convolutions and dense layers). */

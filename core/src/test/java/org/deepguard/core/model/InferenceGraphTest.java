@@ -90,6 +90,7 @@ class InferenceGraphTest {
     @Test
     void optimisedScoresEqualThePlainPathOnPatchesEnsembleAndCue() {
         Detector detector = new Detector(bundle);
+        InferenceGraph g = detector.inferenceGraph(); // built now: scoring below goes through it
         List<Detector.PreparedImage> prepared = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             prepared.add(detector.prepare(TestImages.texture(40 + 3 * i, 100 + i)));
@@ -112,7 +113,6 @@ class InferenceGraphTest {
         }
         assertTrue(spread > 1e-4, "images should score differently, or the comparison proves little");
 
-        InferenceGraph g = detector.inferenceGraph();
         assertEquals(12, g.removedBatchNorms(), "2 conv BNs and 2 head BNs per member");
         int bnLeft = 0;
         int frozen = 0;
