@@ -391,6 +391,9 @@ public final class DatasetScanner {
      * Reads one file once: SHA-256 of its bytes, safe decode (sniffing, size and pixel limits before any pixel is
      * allocated, truncation), and the perceptual hash of the decoded pixels.
      */
+    /** Shorter side kept when a large JPEG is decoded for checking and hashing ({@link ImageLoader.Checked}). */
+    static final int HASH_SIDE = 256;
+
     public static FileFacts inspect(Path file, String rel, long[] stat, ImageLoader.Limits limits) {
         long size = stat == null ? -1 : stat[0];
         long mtime = stat == null ? 0 : stat[1];
@@ -422,13 +425,16 @@ public final class DatasetScanner {
         }
         String sha = Hashing.sha256(bytes);
         try {
-            DecodedImage img = ImageLoader.decode(bytes, rel, limits);
+            // Large JPEGs keep every k-th pixel (>= 256 px on the shorter side, 8 per hash cell): the check is as
+            // strict as a full decode, the hash nearly identical, the full-size raster never made.
+            ImageLoader.Checked checked = ImageLoader.decode(bytes, rel, limits, HASH_SIDE);
+            DecodedImage img = checked.image();
             String mode = img.colorMode();
             // The JPEG plugin converts CMYK/YCCK to RGB while reading, so the decoded image no longer says so.
             if (img.format() == org.deepguard.core.image.ImageFormat.JPEG && jpegComponents(bytes) == 4) {
                 mode = "cmyk";
             }
-            return new FileFacts(rel, bytes.length, mtime, sha, img.width(), img.height(),
+            return new FileFacts(rel, bytes.length, mtime, sha, checked.width(), checked.height(),
                     img.format().name().toLowerCase(Locale.ROOT), mode,
                     PerceptualHash.hex(PerceptualHash.of(img.rgb())), "");
         } catch (ImageLoadException e) {

@@ -88,12 +88,34 @@ public final class ImageLoader {
     public record ImageHeader(ImageFormat format, int width, int height) {}
 
     public static DecodedImage decode(byte[] bytes, String name, Limits limits) throws ImageLoadException {
+        return decode(bytes, name, limits, 0).image();
+    }
+
+    /**
+     * A decode whose pixels may be kept at reduced size, with the full image's size.
+     *
+     * @param image  upright RGB pixels, possibly subsampled
+     * @param width  the full, upright width
+     * @param height the full, upright height
+     */
+    public record Checked(DecodedImage image, int width, int height) {}
+
+    /**
+     * Decodes as strictly as {@link #decode(byte[], String, Limits)} (same limits, same truncation and corruption
+     * checks, every scanline still read), but for a JPEG whose shorter side is at least twice {@code keepSide} keeps
+     * only every k-th row and column (k = shorter side / keepSide), ending on the last row so the whole entropy-coded
+     * data is still consumed: no full-size raster, no full-size RGB conversion. For callers that need only a coarse
+     * view of the pixels (the perceptual hash reads a 32 x 32 grid); {@code keepSide} 0 keeps every pixel.
+     */
+    public static Checked decode(byte[] bytes, String name, Limits limits, int keepSide) throws ImageLoadException {
         if (bytes.length == 0) {
             throw new ImageLoadException(name, ImageProblem.EMPTY, null);
         }
         ImageFormat format = sniffOrThrow(bytes, name);
         BufferedImage raw;
         String colorMode;
+        int fullW;
+        int fullH;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = readerFor(in, name);
             List<String> warnings = new ArrayList<>();
@@ -105,7 +127,17 @@ public final class ImageLoader {
                     throw new ImageLoadException(name, ImageProblem.TOO_LARGE,
                             reader.getWidth(0) + "x" + reader.getHeight(0) + " > " + limits.maxPixels() + " pixels");
                 }
-                raw = reader.read(0);
+                fullW = reader.getWidth(0);
+                fullH = reader.getHeight(0);
+                int k = keepSide > 0 && format == ImageFormat.JPEG ? Math.min(fullW, fullH) / keepSide : 1;
+                if (k >= 2) {
+                    javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
+                    // offsets chosen so the last row and column are among those kept: the decoder reads to the end
+                    param.setSourceSubsampling(k, k, (fullW - 1) % k, (fullH - 1) % k);
+                    raw = reader.read(0, param);
+                } else {
+                    raw = reader.read(0);
+                }
             } finally {
                 reader.dispose();
             }
@@ -133,7 +165,9 @@ public final class ImageLoader {
         BufferedImage rgb = toRgb(raw);
         int orientation = format == ImageFormat.JPEG || format == ImageFormat.TIFF || format == ImageFormat.WEBP
                 || format == ImageFormat.PNG ? exifOrientation(bytes) : 1;
-        return new DecodedImage(Orientation.apply(rgb, orientation), format, colorMode, bytes.length);
+        boolean transposed = orientation >= 5 && orientation <= 8;
+        return new Checked(new DecodedImage(Orientation.apply(rgb, orientation), format, colorMode, bytes.length),
+                transposed ? fullH : fullW, transposed ? fullW : fullH);
     }
 
     private static ImageFormat sniffOrThrow(byte[] bytes, String name) throws ImageLoadException {

@@ -31,6 +31,15 @@ public final class Detector {
     private final ModelBundle bundle;
     private final Preprocessor preprocessor;
     private final double threshold;
+    /**
+     * Views scored before the folded, merged graph is built: building it costs about as much CPU as scoring some
+     * tens of views the plain way, so a one-image run (a cold {@code detect --image}) never pays for it.
+     */
+    private static final long FOLD_AFTER_VIEWS = 64;
+
+    /** The members folded and merged for scoring ({@link InferenceGraph}), built once worth it. */
+    private volatile InferenceGraph inference;
+    private final java.util.concurrent.atomic.AtomicLong viewsScored = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * One image made ready for the model: its views (CHW tensors), scored together, and the spectral classifier's
@@ -160,7 +169,34 @@ public final class Detector {
 
     /** Raw per-view log-odds for a prepared NCHW batch: the mean over the ensemble's members. */
     public double[] logOdds(INDArray batch) {
-        return memberMeanLogOdds(bundle.networks(), batch);
+        if (!InferenceGraph.enabled()) {
+            return memberMeanLogOdds(bundle.networks(), batch);
+        }
+        InferenceGraph g = inference;
+        if (g == null && viewsScored.addAndGet(batch.size(0)) <= FOLD_AFTER_VIEWS) {
+            return memberMeanLogOdds(bundle.networks(), batch); // same scores to float rounding
+        }
+        return inferenceGraph().meanLogOdds(batch);
+    }
+
+    /**
+     * The scoring graph: the bundle's members with BatchNorm folded into their layers, merged into one graph that
+     * scores a batch in one pass. Built once per detector from the networks as they are then (on the first call of
+     * this method, or once more than {@value #FOLD_AFTER_VIEWS} views have been scored), and used from then on; the
+     * networks themselves (which training and explanations use) are left untouched.
+     */
+    public InferenceGraph inferenceGraph() {
+        InferenceGraph g = inference;
+        if (g == null) {
+            synchronized (this) {
+                g = inference;
+                if (g == null) {
+                    g = InferenceGraph.of(bundle.networks());
+                    inference = g;
+                }
+            }
+        }
+        return g;
     }
 
     /** Mean over networks of each row's log-odds (one network: its log-odds). */

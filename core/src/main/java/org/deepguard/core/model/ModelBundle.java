@@ -142,11 +142,53 @@ public final class ModelBundle {
         ModelMetadata meta = readMetadata(abs);
         List<ModelMetadata.WeightsFile> files = meta.ensemble != null && !meta.ensemble.isEmpty() ? meta.ensemble
                 : List.of(new ModelMetadata.WeightsFile(meta.weightsFile, meta.weightsSha256));
-        List<ComputationGraph> graphs = new ArrayList<>();
-        for (ModelMetadata.WeightsFile f : files) {
-            graphs.add(loadWeights(abs.resolve(f.file()), f.sha256()));
+        return new ModelBundle(abs, meta, loadAll(abs, files));
+    }
+
+    /**
+     * Loads the members side by side (one thread per core at most): each member's checksum is still verified before
+     * its weights are deserialised, but one member's hashing overlaps another's restore, which shortens a cold
+     * start on a multi-core machine. Failures are reported for the first failing member in bundle order.
+     */
+    private static List<ComputationGraph> loadAll(Path dir, List<ModelMetadata.WeightsFile> files)
+            throws BundleException {
+        int threads = Math.min(files.size(), Runtime.getRuntime().availableProcessors());
+        if (threads <= 1) {
+            List<ComputationGraph> graphs = new ArrayList<>();
+            for (ModelMetadata.WeightsFile f : files) {
+                graphs.add(loadWeights(dir.resolve(f.file()), f.sha256()));
+            }
+            return graphs;
         }
-        return new ModelBundle(abs, meta, graphs);
+        Backend.init(); // once, before the workers: DL4J decides on oneDNN helpers when layers are created
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "bundle-load");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<ComputationGraph>> loads = new ArrayList<>();
+            for (ModelMetadata.WeightsFile f : files) {
+                loads.add(pool.submit(() -> loadWeights(dir.resolve(f.file()), f.sha256())));
+            }
+            List<ComputationGraph> graphs = new ArrayList<>();
+            for (java.util.concurrent.Future<ComputationGraph> f : loads) {
+                try {
+                    graphs.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof BundleException b) {
+                        throw b;
+                    }
+                    throw new BundleException(dir + ": cannot load weights (" + e.getCause() + ")", e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BundleException(dir + ": interrupted while loading weights", e);
+                }
+            }
+            return graphs;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static ComputationGraph loadWeights(Path weights, String sha256) throws BundleException {
