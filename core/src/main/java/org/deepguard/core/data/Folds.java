@@ -128,14 +128,34 @@ public final class Folds {
         }
         List<String> names = List.copyOf(generators);
         int parts = Math.min(GENERATOR_TEST_PARTS, names.size());
-        Map<String, Integer> partOf = new LinkedHashMap<>();
-        spread(ordered(groups.values()), parts, new int[parts][2], partOf);
+        Map<String, Integer> partOf = spreadByGenerator(ordered(groups.values()), parts);
         List<Fold> folds = new ArrayList<>(names.size());
         for (int f = 0; f < names.size(); f++) {
             String heldOut = names.get(f);
             int testPart = f % parts;
-            List<Group> rest = groups.values().stream().filter(g -> partOf.get(g.name) != testPart).toList();
-            TreeSet<String> val = validationGroups(rest);
+            // validation is chosen among the rows this fold can train on (the held-out generator's fakes set aside),
+            // and never takes a label's last training group
+            List<Group> rest = new ArrayList<>();
+            for (Group g : groups.values()) {
+                if (partOf.get(g.name) != testPart) {
+                    Group kept = new Group(g.name);
+                    for (int i : g.rows) {
+                        ManifestEntry e = manifest.entries().get(i);
+                        String gen = e.label() == Label.FAKE
+                                ? e.extra().getOrDefault(GENERATOR_COLUMN, "").trim() : null;
+                        if (gen == null) {
+                            kept.rows.add(i);
+                            kept.reals++;
+                        } else if (!gen.isEmpty() && !gen.equals(heldOut)) {
+                            kept.rows.add(i);
+                        }
+                    }
+                    if (!kept.rows.isEmpty()) {
+                        rest.add(kept);
+                    }
+                }
+            }
+            TreeSet<String> val = validationGroups(rest, true);
             List<ManifestEntry> rows = new ArrayList<>(manifest.entries().size());
             for (int i = 0; i < manifest.entries().size(); i++) {
                 ManifestEntry e = manifest.entries().get(i);
@@ -156,6 +176,33 @@ public final class Folds {
             folds.add(new Fold(f, heldOut, manifest.withEntries(rows)));
         }
         return folds;
+    }
+
+    /**
+     * Each group to the part holding the fewest images of its kind (real, or fake by the same generators), ties to
+     * the part with the fewest images of its label, then the lowest index: every generator's fakes end up spread
+     * over the parts, so each fold has some to test and others to train on.
+     */
+    private static Map<String, Integer> spreadByGenerator(List<Group> ordered, int parts) {
+        Map<String, int[]> kindLoad = new java.util.HashMap<>();
+        int[][] labelLoad = new int[parts][2];
+        Map<String, Integer> partOf = new LinkedHashMap<>();
+        for (Group g : ordered) {
+            int label = g.majority();
+            String kind = label == 0 ? "real" : String.join(",", g.generators);
+            int[] load = kindLoad.computeIfAbsent(kind, x -> new int[parts]);
+            int best = 0;
+            for (int p = 1; p < parts; p++) {
+                if (load[p] < load[best] || (load[p] == load[best] && labelLoad[p][label] < labelLoad[best][label])) {
+                    best = p;
+                }
+            }
+            partOf.put(g.name, best);
+            load[best] += g.rows.size();
+            labelLoad[best][0] += g.reals;
+            labelLoad[best][1] += g.fakes();
+        }
+        return partOf;
     }
 
     /** Group parts that leave-one-generator-out rotates its test sides over. */
@@ -235,7 +282,7 @@ public final class Folds {
             final int fold = f;
             List<Group> rest = groups.values().stream()
                     .filter(g -> foldOf.containsKey(g.name) && foldOf.get(g.name) != fold).toList();
-            TreeSet<String> val = validationGroups(rest);
+            TreeSet<String> val = validationGroups(rest, false);
             Split[] split = new Split[manifest.entries().size()];
             for (Group g : groups.values()) {
                 Integer home = foldOf.get(g.name);
@@ -254,7 +301,7 @@ public final class Folds {
     }
 
     /** Per majority label, whole groups in SHA-256 order of their names until at least 20% of the label's images. */
-    private static TreeSet<String> validationGroups(List<Group> candidates) {
+    private static TreeSet<String> validationGroups(List<Group> candidates, boolean keepOneForTraining) {
         TreeSet<String> chosen = new TreeSet<>();
         for (int label = 0; label < 2; label++) {
             final int l = label;
@@ -263,10 +310,12 @@ public final class Folds {
                     .toList();
             int total = pool.stream().mapToInt(g -> g.rows.size()).sum();
             int taken = 0;
+            int left = pool.size();
             for (Group g : pool) {
-                if (taken >= VAL_FRACTION * total) {
+                if (taken >= VAL_FRACTION * total || (keepOneForTraining && left <= 1)) {
                     break;
                 }
+                left--;
                 chosen.add(g.name);
                 taken += g.rows.size();
             }

@@ -236,52 +236,67 @@ public final class CrossValidation {
         List<Path> scoredFiles = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
         List<Prediction> clean = new ArrayList<>();
+        // per condition: the images it could score (a degradation can leave an image too small for the cue)
         List<List<Prediction>> degraded = new ArrayList<>();
-        sweep.forEach(x -> degraded.add(new ArrayList<>()));
+        List<List<Boolean>> degradedLabels = new ArrayList<>();
+        for (int c = 0; c < sweep.size(); c++) {
+            degraded.add(new ArrayList<>());
+            degradedLabels.add(new ArrayList<>());
+        }
         int failed = 0;
         IntConsumer progress = l.scoring(fold.index(), test.size());
         int chunk = Math.max(1, config.batchSize());
         // In chunks, so only a batch of decoded images is held at a time.
         for (int start = 0; start < test.size(); start += chunk) {
-            List<BufferedImage> images = new ArrayList<>();
-            List<List<BufferedImage>> perturbed = new ArrayList<>();
-            sweep.forEach(x -> perturbed.add(new ArrayList<>()));
+            List<Detector.PreparedImage> images = new ArrayList<>();
+            List<List<Detector.PreparedImage>> perturbed = new ArrayList<>();
+            List<List<Boolean>> perturbedLabels = new ArrayList<>();
+            for (int c = 0; c < sweep.size(); c++) {
+                perturbed.add(new ArrayList<>());
+                perturbedLabels.add(new ArrayList<>());
+            }
             for (ManifestEntry e : test.subList(start, Math.min(test.size(), start + chunk))) {
                 Path file = manifest.resolve(e);
+                boolean fake = e.label() == Label.FAKE;
                 try {
                     BufferedImage img = detector.preprocessor().decode(file).rgb();
-                    List<BufferedImage> versions = new ArrayList<>();
-                    for (Perturbation p : sweep) {
-                        versions.add(p.apply(img, e.path().hashCode()));
-                    }
-                    images.add(img);
-                    for (int c = 0; c < sweep.size(); c++) {
-                        perturbed.get(c).add(versions.get(c));
-                    }
+                    images.add(detector.prepare(img, file.toString()));
                     scoredFiles.add(file);
-                    labels.add(e.label() == Label.FAKE);
+                    labels.add(fake);
+                    for (int c = 0; c < sweep.size(); c++) {
+                        try {
+                            perturbed.get(c).add(detector.prepare(sweep.get(c).apply(img, e.path().hashCode()),
+                                    file.toString()));
+                            perturbedLabels.get(c).add(fake);
+                        } catch (ImageLoadException tooSmall) {
+                            l.message("fold-" + fold.index() + ": " + file + ": not scored under "
+                                    + sweep.get(c).label() + " (" + tooSmall.getMessage() + ")");
+                        }
+                    }
                 } catch (ImageLoadException | RuntimeException ex) {
                     failed++;
                     l.message("fold-" + fold.index() + ": " + file + ": skipped (" + ex.getMessage() + ")");
                 }
                 progress.accept(1);
             }
-            clean.addAll(predict(detector, images));
+            if (!images.isEmpty()) {
+                clean.addAll(detector.predictPrepared(images));
+            }
             for (int c = 0; c < sweep.size(); c++) {
-                degraded.get(c).addAll(predict(detector, perturbed.get(c)));
+                if (!perturbed.get(c).isEmpty()) {
+                    degraded.get(c).addAll(detector.predictPrepared(perturbed.get(c)));
+                }
+                degradedLabels.get(c).addAll(perturbedLabels.get(c));
             }
         }
         l.scoringDone(fold.index());
-        boolean[] y = new boolean[labels.size()];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = labels.get(i);
-        }
+        boolean[] y = toArray(labels);
         Map<String, Double> metrics = new LinkedHashMap<>();
         conditionMetrics(metrics, "", y, clean, detector.threshold());
         List<String> worstAuc = new ArrayList<>();
         for (int c = 0; c < sweep.size(); c++) {
             String key = "_" + conditionKey(sweep.get(c));
-            conditionMetrics(metrics, key, y, degraded.get(c), detector.threshold());
+            conditionMetrics(metrics, key, toArray(degradedLabels.get(c)), degraded.get(c), detector.threshold());
             worstAuc.add(key);
         }
         worst(metrics, "auc", worstAuc, true);
@@ -314,6 +329,14 @@ public final class CrossValidation {
                 metrics);
     }
 
+    private static boolean[] toArray(List<Boolean> values) {
+        boolean[] out = new boolean[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
     /** The seed a test image's perturbations get: its manifest path's hash, as in the model's pass. */
     private static long relativeHash(Manifest manifest, Path file) {
         for (ManifestEntry e : manifest.entries()) {
@@ -331,6 +354,12 @@ public final class CrossValidation {
      */
     static void conditionMetrics(Map<String, Double> metrics, String suffix, boolean[] y, List<Prediction> preds,
                                  double threshold) {
+        if (y.length == 0) { // nothing could be scored under this condition: every metric undefined
+            for (String k : List.of("auc", "bacc", "ece", "tpr", "fpr", "tpr_or_uncertain", "uncertain")) {
+                metrics.put(k + suffix, null);
+            }
+            return;
+        }
         double[] z = preds.stream().mapToDouble(Prediction::logOdds).toArray();
         double[] p = preds.stream().mapToDouble(Prediction::pFake).toArray();
         // AUC ranks the log-odds: calibrated probabilities can saturate to 0 or 1 in double precision and tie
@@ -366,14 +395,6 @@ public final class CrossValidation {
             }
         }
         metrics.put(prefix + "_worst", w);
-    }
-
-    /**
-     * Predictions with the bundle's own preprocessing, patch voting, ensemble and spectral fusion: the one place this
-     * class calls the detector.
-     */
-    static List<Prediction> predict(Detector detector, List<BufferedImage> images) {
-        return detector.predictImages(images);
     }
 
     private static Double baselineAuc(FoldBaseline b, FoldBaseline.Scorer scorer, FoldImages test, int fold,

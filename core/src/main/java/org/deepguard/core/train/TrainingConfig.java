@@ -128,7 +128,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
     public static TrainingConfig defaults(NetworkConfig network) {
         return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
                 5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed(),
-                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true, null, 2);
+                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true, null, 0);
     }
 
     /** The same run with another epoch budget etc. is a different run; workers are not part of it. */
