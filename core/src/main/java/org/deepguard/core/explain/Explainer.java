@@ -282,6 +282,76 @@ public final class Explainer {
         return new Mosaic(name, method, targetClass, blend.result().normalised(), grid.patches().size());
     }
 
+    /**
+     * A single view's map ({@link Explanation#upsampled}) laid back onto the image it was made from, following the
+     * resize policy's geometry (STRETCH: the whole image; CENTER_CROP and NATIVE_CROP: the centred square the view
+     * was cut from; PAD: the image inside the padding), at most {@code maxSide} pixels on its longest side. Pixels
+     * the view does not show get 0: the network never saw them (the hand-crafted cue may have).
+     */
+    public Heatmap viewMapOnImage(Heatmap upsampled, int imageWidth, int imageHeight, int maxSide) {
+        int size = inputSize();
+        double scale = Math.min(1.0, (double) maxSide / Math.max(imageWidth, imageHeight));
+        int w = Math.max(1, (int) Math.round(imageWidth * scale));
+        int h = Math.max(1, (int) Math.round(imageHeight * scale));
+        int side = Math.min(imageWidth, imageHeight);
+        Heatmap view = upsampled;
+        double x0;
+        double y0;
+        double fw;
+        double fh;
+        switch (preprocessor.spec().resize()) {
+            case STRETCH -> {
+                x0 = 0;
+                y0 = 0;
+                fw = imageWidth;
+                fh = imageHeight;
+            }
+            case NATIVE_CROP -> {
+                int s = side >= size ? size : side;
+                x0 = side >= size ? (imageWidth - size) / 2 : Math.floor((imageWidth - side) / 2.0);
+                y0 = side >= size ? (imageHeight - size) / 2 : Math.floor((imageHeight - side) / 2.0);
+                fw = s;
+                fh = s;
+            }
+            case PAD -> {
+                double f = (double) size / Math.max(imageWidth, imageHeight);
+                int outW = Math.max(1, (int) Math.round(imageWidth * f));
+                int outH = Math.max(1, (int) Math.round(imageHeight * f));
+                int ox = (size - outW) / 2;
+                int oy = (size - outH) / 2;
+                double[] v = new double[outW * outH];
+                for (int y = 0; y < outH; y++) {
+                    for (int x = 0; x < outW; x++) {
+                        v[y * outW + x] = upsampled.at(x + ox, y + oy);
+                    }
+                }
+                view = new Heatmap(outW, outH, v);
+                x0 = 0;
+                y0 = 0;
+                fw = imageWidth;
+                fh = imageHeight;
+            }
+            default -> { // CENTER_CROP
+                x0 = Math.floor((imageWidth - side) / 2.0);
+                y0 = Math.floor((imageHeight - side) / 2.0);
+                fw = side;
+                fh = side;
+            }
+        }
+        int cx0 = (int) Math.round(x0 * scale);
+        int cy0 = (int) Math.round(y0 * scale);
+        int cx1 = Math.min(w, Math.max(cx0 + 1, (int) Math.round((x0 + fw) * scale)));
+        int cy1 = Math.min(h, Math.max(cy0 + 1, (int) Math.round((y0 + fh) * scale)));
+        Heatmap placed = view.resize(cx1 - cx0, cy1 - cy0);
+        double[] out = new double[w * h];
+        for (int y = cy0; y < cy1; y++) {
+            for (int x = cx0; x < cx1; x++) {
+                out[y * w + x] = placed.at(x - cx0, y - cy0);
+            }
+        }
+        return new Heatmap(w, h, out);
+    }
+
     /** A whole-image explanation stitched from patch explanations. */
     public record Mosaic(String layer, CamMethod method, int targetClass, Heatmap map, int patches) {}
 
