@@ -157,7 +157,7 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
         c.addSeries("towards real", names, real).setFillColor(new Color(0x1f77b4));
         c.getStyler().setOverlapped(true);
         c.getStyler().setXAxisLabelRotation(60);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 10));
         return c;
