@@ -81,6 +81,7 @@ public record Faithfulness(double pFake, double dropTop10, double dropTop20, dou
             }
         }
         double[] p = new double[EVALUATIONS];
+        int perCall = ScoreMaps.copiesPerCall(w, h, 4);
         List<BufferedImage> batch = new ArrayList<>();
         int done = 0;
         for (int insertion = 0; insertion < 2; insertion++) {
@@ -92,7 +93,7 @@ public record Faithfulness(double pFake, double dropTop10, double dropTop20, dou
                     px[i] = (insertion == 0) != hot ? orig[i] : base[i];
                 }
                 batch.add(ScoreMaps.image(px, w, h));
-                if (batch.size() == 4 || (insertion == 1 && s == STEPS)) {
+                if (batch.size() == perCall || (insertion == 1 && s == STEPS)) {
                     double[] z = scorer.logOdds(batch);
                     for (double v : z) {
                         p[done++] = scorer.pFake(v);

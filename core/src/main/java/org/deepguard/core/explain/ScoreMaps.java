@@ -25,7 +25,8 @@ import java.util.SplittableRandom;
  *       the mean score of those that removed it (weighted by how much each mask kept it), in log-odds. Cost N + 1.
  *       Seeded: the same seed gives the same map.</li>
  * </ul>
- * Copies are scored {@link Options#batch} at a time, so memory holds a batch of copies, never all of them.
+ * Copies are scored {@link Options#batch} at a time, fewer for large photos ({@link #copiesPerCall}), so memory holds
+ * a bounded number of copies, never all of them.
  */
 public final class ScoreMaps {
     private ScoreMaps() {}
@@ -122,8 +123,9 @@ public final class ScoreMaps {
         }
         double z0 = scorer.logOdds(List.of(rgb))[0];
         double[] z = new double[windows.size()];
-        for (int start = 0; start < windows.size(); start += o.batch()) {
-            int end = Math.min(windows.size(), start + o.batch());
+        int step = copiesPerCall(w, h, o.batch());
+        for (int start = 0; start < windows.size(); start += step) {
+            int end = Math.min(windows.size(), start + step);
             List<BufferedImage> copies = new ArrayList<>(end - start);
             for (int k = start; k < end; k++) {
                 int[] win = windows.get(k);
@@ -165,8 +167,9 @@ public final class ScoreMaps {
         double[] keptWeight = new double[cw * ch];
         double[] removedScore = new double[cw * ch];
         double[] removedWeight = new double[cw * ch];
-        for (int start = 0; start < o.masks(); start += o.batch()) {
-            int end = Math.min(o.masks(), start + o.batch());
+        int step = copiesPerCall(w, h, o.batch());
+        for (int start = 0; start < o.masks(); start += step) {
+            int end = Math.min(o.masks(), start + step);
             List<Mask> masks = new ArrayList<>(end - start);
             List<BufferedImage> copies = new ArrayList<>(end - start);
             for (int k = start; k < end; k++) {
@@ -229,6 +232,14 @@ public final class ScoreMaps {
             double bottom = grid[(y0 + 1) * n + x0] * (1 - tx) + grid[(y0 + 1) * n + x0 + 1] * tx;
             return top * (1 - ty) + bottom * ty;
         }
+    }
+
+    /** Pixels of perturbed copies held at once: about 130 MB of ARGB copies plus their source arrays. */
+    static final long PIXELS_IN_FLIGHT = 32_000_000L;
+
+    /** At most {@code batch} copies of a w x h image per scorer call, fewer when they would exceed the budget. */
+    static int copiesPerCall(int w, int h, int batch) {
+        return (int) Math.max(1, Math.min(batch, PIXELS_IN_FLIGHT / ((long) w * h)));
     }
 
     static double canvasScale(int w, int h, int maxSide) {

@@ -113,6 +113,13 @@ class WholeScoreMapTest {
     }
 
     @Test
+    void largePhotosArePerturbedFewCopiesAtATime() {
+        assertEquals(8, ScoreMaps.copiesPerCall(128, 128, 8));
+        assertEquals(1, ScoreMaps.copiesPerCall(7000, 6000, 8)); // 42 MP: one copy in flight
+        assertEquals(2, ScoreMaps.copiesPerCall(4000, 3000, 8)); // 12 MP: two
+    }
+
+    @Test
     void riseIsSeeded() {
         ImageScorer scorer = toy(uniform());
         BufferedImage img = withEvidence(5, 30, 1);
