@@ -57,8 +57,9 @@ import java.util.stream.Stream;
                         + "grid^2 + 1 score evaluations (default 50), rise masks + 1 (default 201).",
                 "contributions: the fused log-odds split exactly into the network's share, each cue feature group "
                         + "(spectral bands, resampling periods), the intercepts and the fusion bias.",
-                "faithfulness: p_fake as the hottest pixels are deleted (and, from the blurred image, inserted); "
-                        + "on the whole score except for single-view Grad-CAM (network input)."},
+                "faithfulness: p_fake of the whole score as the hottest pixels are deleted (replaced by the blurred "
+                        + "image) and inserted (into it), for every model; a single-view Grad-CAM map is laid back "
+                        + "onto the image, and its network-only measure is kept as faithfulness_network."},
         footer = {"", "Examples:",
                 "  gradcam --model model --image face.png -o heatmaps",
                 "  gradcam --model model --image data/test/fake --method gradcam --alpha 0.4 -o heatmaps",
