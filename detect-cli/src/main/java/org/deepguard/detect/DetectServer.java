@@ -59,6 +59,11 @@ public final class DetectServer implements AutoCloseable {
     /** Draws the explanation overlay for a decoded image; kept behind an interface so the page works without one. */
     public interface OverlayRenderer {
         BufferedImage render(BufferedImage rgb, Prediction prediction);
+
+        /** The whole score explained (JSON-ready, pictures as data URIs), or null when not offered. */
+        default Map<String, Object> explain(BufferedImage rgb, Prediction prediction) {
+            return null;
+        }
     }
 
     /**
@@ -403,6 +408,9 @@ public final class DetectServer implements AutoCloseable {
         o.put("height", image.height());
         if (wantsOverlay(ctx)) {
             o.put("overlay", overlay == null ? null : dataUri(overlay.render(image.rgb(), p)));
+        }
+        if (overlay != null && "true".equalsIgnoreCase(ctx.queryParam("explain"))) { // the page asks; costs ~70 scores
+            o.put("explanation", overlay.explain(image.rgb(), p));
         }
         o.put("ms", Math.round((System.nanoTime() - t0) / 1e5) / 10.0);
         json(ctx, 200, o);

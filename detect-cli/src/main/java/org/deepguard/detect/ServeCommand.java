@@ -100,7 +100,7 @@ public class ServeCommand extends BaseCommand {
         // One forward pass now, so the first visitor does not pay for ND4J's lazy set-up.
         int s = detector.preprocessor().spec().inputSize();
         detector.predictTensors(List.of(new float[3 * s * s]));
-        DetectServer.OverlayRenderer overlay = noOverlay ? null : GradCamOverlay.forBundle(bundle);
+        DetectServer.OverlayRenderer overlay = noOverlay ? null : GradCamOverlay.forDetector(detector);
         int concurrent = maxConcurrent != null ? maxConcurrent : Math.max(1, Runtime.getRuntime().availableProcessors());
         DetectServer.Settings settings = new DetectServer.Settings((long) maxUploadMb << 20, maxPixels, concurrent,
                 queueSize, deadlineMs, maxBatch, maxWaitMs);

@@ -174,15 +174,18 @@ final class VideoDetection {
         }
     }
 
-    private DetectServer.OverlayRenderer overlays;
+    private GradCamOverlay overlays;
 
     /**
      * {@code <video name>_f<index>_p<p_fake>.png}, most suspicious first, each with its Grad-CAM++ overlay
-     * ({@code ..._gradcam.png}, for the class the frame was called) from core's explanation engine.
+     * ({@code ..._gradcam.png}, for the class the frame was called) from core's explanation engine, and the whole
+     * score explained: {@code ..._score.png} (occlusion map of the frame's full score), {@code ..._contributions.png}
+     * (the score's shares as bars) and {@code ..._explain.json} (shares, faithfulness); about 70 score evaluations
+     * per written frame.
      */
     private void writeFrames(VideoResult r, Detector detector) throws IOException {
         if (overlays == null) {
-            overlays = GradCamOverlay.forBundle(detector.bundle());
+            overlays = GradCamOverlay.forDetector(detector);
         }
         Path dir = options.framesOut;
         Files.createDirectories(dir);
@@ -196,6 +199,17 @@ final class VideoDetection {
             java.awt.image.BufferedImage overlay = overlays.render(k.image(), p);
             AtomicFiles.write(dir.resolve(target.getFileName().toString().replace(".png", "_gradcam.png")),
                     os -> ImageIO.write(overlay, "png", os));
+            GradCamOverlay.Explained ex = overlays.explainFrame(k.image());
+            String base = target.getFileName().toString().replace(".png", "");
+            AtomicFiles.write(dir.resolve(base + "_score.png"), os -> ImageIO.write(ex.overlay(), "png", os));
+            AtomicFiles.write(dir.resolve(base + "_contributions.png"), os -> ImageIO.write(ex.chart(), "png", os));
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("video", r.file().toString());
+            json.put("index", k.score().index());
+            json.put("t", round(k.score().seconds()));
+            json.put("p_fake", round(k.score().pFake()));
+            json.putAll(ex.explanation().toJson());
+            AtomicFiles.writeString(dir.resolve(base + "_explain.json"), Json.pretty(json));
         }
     }
 

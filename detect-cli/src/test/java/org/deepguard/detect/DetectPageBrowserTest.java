@@ -122,6 +122,16 @@ class DetectPageBrowserTest {
                 "const i = arguments[0]; return i.complete && i.naturalWidth > 0 ? i.naturalWidth : null;", overlay));
         assertEquals(32L, ((Number) decoded).longValue(), "overlay is drawn at the model's input size");
         screenshot("page-scored.png");
+
+        // then the whole score explained, from a second request: its map, its shares, its faithfulness
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("why")));
+        assertTrue(driver.findElement(By.id("score-map")).getAttribute("src").startsWith("data:image/png;base64,"));
+        assertTrue(driver.findElement(By.id("chart")).getAttribute("src").startsWith("data:image/png;base64,"));
+        String split = driver.findElement(By.id("split")).getText();
+        assertTrue(split.startsWith(String.format(java.util.Locale.ROOT, "Log-odds %+.2f", expected.logOdds())),
+                split);
+        assertTrue(driver.findElement(By.id("faith")).getText().contains("deletion AUC"));
+        screenshot("page-explained.png");
     }
 
     @Test

@@ -138,6 +138,27 @@ class DetectServerTest {
     }
 
     @Test
+    void theWholeScoreIsExplainedOnlyWhenAskedFor() throws Exception {
+        try (DetectServer real = new DetectServer(detector, GradCamOverlay.forDetector(detector),
+                new DetectServer.Settings(1 << 20, 1_000_000, 1)).start("127.0.0.1", 0)) {
+            Reply plain = post(real, "/api/detect?overlay=1", "image", "face.png", png(IMAGE));
+            assertFalse(plain.body().has("explanation"), "explanations cost ~70 scores: only on request");
+            Reply r = post(real, "/api/detect?overlay=1&explain=true", "image", "face.png", png(IMAGE));
+            assertEquals(200, r.status(), r.body().toString());
+            JsonNode e = r.body().get("explanation");
+            assertEquals("occlusion", e.get("method").asText());
+            assertEquals(50 + 22, e.get("evaluations").asInt());
+            BufferedImage map = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
+                    e.get("overlay").asText().substring(e.get("overlay").asText().indexOf(',') + 1))));
+            assertEquals(40, map.getWidth(), "the whole-score map covers the uploaded image, not the model input");
+            assertTrue(e.get("contributions_chart").asText().startsWith("data:image/png;base64,"));
+            assertEquals(r.body().get("p_fake").asDouble(), e.get("faithfulness").get("deletion_curve").get(0)
+                    .asDouble(), 1e-5);
+            assertEquals(detector.predict(IMAGE).logOdds(), e.get("contributions").get("log_odds").asDouble(), 1e-6);
+        }
+    }
+
+    @Test
     void videoUploadGetsAVerdictAndAStripOfScoredFrames() throws Exception {
         Path clip = org.deepguard.core.testing.TestVideos.pngAvi(dir.resolve("clip.avi"), 12, 4.0,
                 k -> TestImages.texture(32, 200 + k));

@@ -126,10 +126,18 @@ class VideoDetectionTest {
         assertEquals(2, r.json().size(), r.out());
         try (Stream<Path> files = Files.list(frames)) {
             List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(8, names.size(), names.toString()); // each frame and its Grad-CAM++ overlay
-            assertTrue(names.stream().allMatch(n -> n.matches(
-                    "(still\\.avi|moving\\.mp4)_f\\d{6}_p0\\.\\d{4}(_gradcam)?\\.png")), names.toString());
+            // each frame, its Grad-CAM++ overlay, its whole-score map, its contributions chart and their numbers
+            assertEquals(20, names.size(), names.toString());
+            assertTrue(names.stream().allMatch(n -> n.matches("(still\\.avi|moving\\.mp4)_f\\d{6}_p0\\.\\d{4}"
+                    + "((_gradcam|_score|_contributions)?\\.png|_explain\\.json)")), names.toString());
             assertEquals(4, names.stream().filter(n -> n.endsWith("_gradcam.png")).count());
+            assertEquals(4, names.stream().filter(n -> n.endsWith("_score.png")).count());
+            for (String n : names.stream().filter(n -> n.endsWith("_explain.json")).toList()) {
+                JsonNode e = Json.MAPPER.readTree(frames.resolve(n).toFile());
+                assertTrue(e.get("faithfulness").has("deletion_auc"), n);
+                assertEquals(e.get("contributions").get("log_odds").asDouble(),
+                        e.get("contributions").get("network_share").asDouble(), 1e-12, n); // no cue in this model
+            }
         }
         // The moving video's top frame is its highest-scoring sampled frame.
         JsonNode mv = r.json().stream().filter(o -> o.get("path").asText().endsWith("moving.mp4")).findFirst()

@@ -227,6 +227,7 @@ public class EvaluateCommand extends BaseCommand {
         gateFailures.addAll(gates(metrics)); // before writing: the gate results are part of metrics.json
         report.writePredictions(out.resolve("predictions.csv"));
         Map<String, byte[]> plots = report.writePlots(out);
+        report.explainWith(threshold == null ? detector : new Detector(bundle, threshold)); // issue 20
         report.writeHtml(out.resolve("report.html"), metrics, plots);
         AtomicFiles.writeString(out.resolve("metrics.json"), Json.pretty(metrics));
         out().println(summaryLine(metrics, out));

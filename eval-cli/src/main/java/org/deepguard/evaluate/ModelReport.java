@@ -54,6 +54,14 @@ final class ModelReport {
     private final double[] pFake;
     private final double threshold;
 
+    /** When set, report.html explains one contested image with this detector (see {@link ExplainedExample}). */
+    private org.deepguard.core.model.Detector explainWith;
+
+    ModelReport explainWith(org.deepguard.core.model.Detector detector) {
+        this.explainWith = detector;
+        return this;
+    }
+
     ModelReport(Context ctx, Evaluator.Pass clean, List<SweepResult> sweep) {
         this.ctx = ctx;
         this.clean = clean;
@@ -536,6 +544,10 @@ final class ModelReport {
             AttackEvaluation.section(html, adv, file.getParent());
         }
 
+        if (explainWith != null) {
+            new ExplainedExample(explainWith).append(html, clean.scored(), threshold, ctx.resolver(),
+                    file.resolveSibling("explained_example.json"));
+        }
         html.heading("Worst false positives (real images called fake)");
         html.thumbnails(thumbs(worstFalsePositives()));
         html.heading("Worst false negatives (fake images called real)");

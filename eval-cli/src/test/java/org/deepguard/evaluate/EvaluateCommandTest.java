@@ -168,6 +168,17 @@ class EvaluateCommandTest {
         assertFalse(html.contains("src=\"http") || html.contains("src=\"file") || html.contains(".png\""),
                 "report.html must be self-contained");
         assertTrue(html.contains("Shortcut baselines") && html.contains("Worst false"));
+        // one contested image explained: the one closest to the threshold, with its shares and faithfulness
+        assertTrue(html.contains("An explained example") && html.contains("whole score (occlusion)"));
+        JsonNode ex = Json.MAPPER.readTree(out.resolve("explained_example.json").toFile());
+        double closest = Double.POSITIVE_INFINITY;
+        for (double v : p) {
+            closest = Math.min(closest, Math.abs(v - 0.4));
+        }
+        assertEquals(closest, Math.abs(ex.get("p_fake").asDouble() - 0.4), 1e-5);
+        assertEquals(ex.get("contributions").get("log_odds").asDouble(),
+                ex.get("contributions").get("network_share").asDouble(), 1e-12);
+        assertTrue(ex.get("faithfulness").has("insertion_auc"));
     }
 
     @Test

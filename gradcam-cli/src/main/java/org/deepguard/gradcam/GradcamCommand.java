@@ -10,14 +10,18 @@ import org.deepguard.core.data.Manifest;
 import org.deepguard.core.data.ManifestEntry;
 import org.deepguard.core.data.ManifestException;
 import org.deepguard.core.data.Split;
+import org.deepguard.core.explain.Baseline;
 import org.deepguard.core.explain.CamMethod;
 import org.deepguard.core.explain.Explainer;
 import org.deepguard.core.explain.Explanation;
 import org.deepguard.core.explain.Faithfulness;
 import org.deepguard.core.explain.Heatmap;
+import org.deepguard.core.explain.ImageScorer;
 import org.deepguard.core.explain.LayerInfo;
 import org.deepguard.core.explain.Overlays;
 import org.deepguard.core.explain.Sanity;
+import org.deepguard.core.explain.ScoreBreakdown;
+import org.deepguard.core.explain.ScoreMaps;
 import org.deepguard.core.image.ImageLoadException;
 import org.deepguard.core.io.AtomicFiles;
 import org.deepguard.core.io.Json;
@@ -42,16 +46,28 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 @CommandLine.Command(name = "gradcam",
-        description = {"Explain detections with Grad-CAM++ (or Grad-CAM) heatmaps: for each image writes "
-                + "<name>_gradcam.png (overlay on the network's input), <name>_heatmap.png (raw map, 8-bit grey, "
-                + "input size) and <name>.json (class, p_fake, layer, method, map size, faithfulness).",
-                "Gradients are exact: BatchNorm is folded into the convolutions of an explanation copy of the model."},
+        description = {"Explain detections: for each image writes <name>_gradcam.png (the map over the image, or "
+                + "over the network's input for a single-view Grad-CAM), <name>_heatmap.png (raw map, 8-bit grey), "
+                + "<name>_contributions.png (the score's shares as bars) and <name>.json (class, p_fake, method, "
+                + "map size, contributions, faithfulness).",
+                "Methods: gradcam++ (default) and gradcam explain the network, averaged over every ensemble member "
+                        + "(gradients are exact: BatchNorm is folded into an explanation copy of the model); "
+                        + "occlusion and rise explain the whole score exactly as detect computes it (patches, all "
+                        + "members, the fused spectral/resampling cue) by perturbing the image: occlusion costs "
+                        + "grid^2 + 1 score evaluations (default 50), rise masks + 1 (default 201).",
+                "contributions: the fused log-odds split exactly into the network's share, each cue feature group "
+                        + "(spectral bands, resampling periods), the intercepts and the fusion bias.",
+                "faithfulness: p_fake of the whole score as the hottest pixels are deleted (replaced by the blurred "
+                        + "image) and inserted (into it), for every model; a single-view Grad-CAM map is laid back "
+                        + "onto the image, and its network-only measure is kept as faithfulness_network."},
         footer = {"", "Examples:",
                 "  gradcam --model model --image face.png -o heatmaps",
                 "  gradcam --model model --image data/test/fake --method gradcam --alpha 0.4 -o heatmaps",
                 "  gradcam --model model --manifest manifest.csv --split test -o heatmaps",
                 "  gradcam --model model --list-layers",
-                "  gradcam --model model --image face.png --sanity -o heatmaps"})
+                "  gradcam --model model --image face.png --sanity -o heatmaps",
+                "  gradcam --model model --image face.png --method occlusion -o heatmaps",
+                "  gradcam --model model --image face.png --method rise --masks 400 --seed 7 -o heatmaps"})
 public class GradcamCommand extends BaseCommand {
     private static final Set<String> IMAGE_EXTENSIONS =
             Set.of("png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff");
@@ -75,8 +91,24 @@ public class GradcamCommand extends BaseCommand {
     Path output;
 
     @CommandLine.Option(names = "--method", paramLabel = "M", defaultValue = "gradcampp",
-            description = "gradcampp (default) or gradcam.")
+            description = "gradcam++ (default; also gradcampp), gradcam, occlusion or rise.")
     String method;
+
+    @CommandLine.Option(names = "--grid", paramLabel = "N", defaultValue = "7",
+            description = "occlusion: window positions per axis (N^2 + 1 score evaluations; default 7).")
+    int grid;
+
+    @CommandLine.Option(names = "--masks", paramLabel = "N", defaultValue = "200",
+            description = "rise: random masks (N + 1 score evaluations; default 200).")
+    int masks;
+
+    @CommandLine.Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "rise: random seed (default 42).")
+    long seed;
+
+    @CommandLine.Option(names = "--baseline", paramLabel = "B", defaultValue = "blur",
+            description = "What removed pixels become for occlusion, rise and faithfulness: blur (default) or grey.")
+    String baselineName;
 
     @CommandLine.Option(names = "--layer", paramLabel = "NAME",
             description = "Layer to explain (default: the deepest CNN-branch activation with a map of at least "
@@ -94,8 +126,8 @@ public class GradcamCommand extends BaseCommand {
             description = "Opacity of the colour map in the overlay, 0..1 (default 0.5).")
     double alpha;
 
-    @CommandLine.Option(names = "--no-faithfulness", description = "Skip the deletion test (11 extra forward passes "
-            + "per image).")
+    @CommandLine.Option(names = "--no-faithfulness", description = "Skip the deletion and insertion test (22 extra "
+            + "score evaluations per image).")
     boolean noFaithfulness;
 
     @CommandLine.Option(names = "--sanity", description = "Also run the cascading weight-randomisation check on the "
@@ -112,7 +144,9 @@ public class GradcamCommand extends BaseCommand {
 
     @Override
     protected int run() throws Exception {
-        CamMethod cam = parseMethod();
+        String whole = wholeScoreMethod();
+        CamMethod cam = whole != null ? CamMethod.GRAD_CAM_PLUS_PLUS : parseMethod();
+        ScoreMaps.Options mapOptions = mapOptions();
         Integer cls = parseClass();
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new CliException(ExitCode.USAGE, "--alpha must lie in [0, 1], got " + alpha);
@@ -155,13 +189,33 @@ public class GradcamCommand extends BaseCommand {
         int failed = 0;
         Set<String> usedNames = new HashSet<>();
         boolean sanityDone = false;
-        info("explaining " + inputs.size() + " image(s) with " + cam.id() + " on layer " + layerName);
+        info("explaining " + inputs.size() + " image(s) with " + (whole != null ? whole + " of the whole score"
+                : cam.id() + " on layer " + layerName));
         try (Progress bar = progress("gradcam", inputs.size())) {
             for (Path file : inputs) {
                 try {
+                    if (whole != null) {
+                        Map<String, Object> record = writeWholeScore(file, uniqueName(file, usedNames), detector,
+                                whole, mapOptions, cls);
+                        if (json) {
+                            out().println(Json.line(record));
+                        } else {
+                            out().printf(Locale.ROOT, "%s: %s (p_fake %.4f), %s of the whole score (%s evaluations) "
+                                    + "-> %s%n", file, record.get("predicted"), (double) record.get("p_fake"), whole,
+                                    record.get("evaluations"), output.resolve((String) record.get("overlay")));
+                        }
+                        out().flush();
+                        if (sanity && !sanityDone) {
+                            float[] centre = explainer.preprocessor().load(file);
+                            runSanity(explainer, centre, explainer.explain(centre, layerName, cam, cls), cam);
+                            sanityDone = true;
+                        }
+                        bar.step();
+                        continue;
+                    }
                     if (explainer.preprocessor().spec().patches() != null) {
                         Map<String, Object> record = writeMosaic(file, uniqueName(file, usedNames), detector,
-                                explainer, layerName, cam, cls);
+                                explainer, layerName, cam, cls, mapOptions.baseline());
                         if (json) {
                             out().println(Json.line(record));
                         } else {
@@ -180,10 +234,18 @@ public class GradcamCommand extends BaseCommand {
                     }
                     float[] tensor = explainer.preprocessor().load(file);
                     Explanation ex = explainer.explain(tensor, layerName, cam, cls);
-                    Faithfulness faith = noFaithfulness ? null
-                            : Faithfulness.measure(detector, tensor, ex.upsampled());
                     String name = uniqueName(file, usedNames);
-                    Map<String, Object> record = write(file, name, ex, faith, explainer);
+                    BufferedImage decoded = explainer.preprocessor().decode(file).rgb();
+                    detector.prepare(decoded, file.toString()); // refuses, by name, an image too small for the cue
+                    Faithfulness network = null;
+                    Faithfulness wholeFaith = null;
+                    if (!noFaithfulness) {
+                        network = Faithfulness.measure(detector, tensor, ex.upsampled());
+                        wholeFaith = Faithfulness.measure(ImageScorer.of(detector), decoded, explainer.viewMapOnImage(
+                                ex.upsampled(), decoded.getWidth(), decoded.getHeight(), 1024), mapOptions.baseline());
+                    }
+                    Map<String, Object> record = write(file, name, ex, network, wholeFaith, mapOptions.baseline(),
+                            explainer, ScoreBreakdown.of(detector, decoded));
                     if (json) {
                         out().println(Json.line(record));
                     } else {
@@ -220,11 +282,34 @@ public class GradcamCommand extends BaseCommand {
         return ExitCode.OK;
     }
 
+    /** "occlusion" or "rise" when --method names a whole-score method, else null. */
+    private String wholeScoreMethod() {
+        String m = method.toLowerCase(Locale.ROOT);
+        return m.equals("occlusion") || m.equals("rise") ? m : null;
+    }
+
+    private ScoreMaps.Options mapOptions() {
+        Baseline b;
+        try {
+            b = Baseline.valueOf(baselineName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--baseline must be blur or grey, got " + baselineName);
+        }
+        if (grid < 2 || grid > 64) {
+            throw new CliException(ExitCode.USAGE, "--grid must lie in [2, 64], got " + grid);
+        }
+        if (masks < 2 || masks > 100_000) {
+            throw new CliException(ExitCode.USAGE, "--masks must lie in [2, 100000], got " + masks);
+        }
+        return ScoreMaps.Options.defaults().withGrid(grid).withMasks(masks).withSeed(seed).withBaseline(b);
+    }
+
     private CamMethod parseMethod() {
         try {
             return CamMethod.byId(method);
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.USAGE, "--method: " + e.getMessage());
+            throw new CliException(ExitCode.USAGE, "--method: unknown method '" + method
+                    + "' (use gradcam++, gradcam, occlusion or rise)");
         }
     }
 
@@ -285,7 +370,8 @@ public class GradcamCommand extends BaseCommand {
         return name;
     }
 
-    private Map<String, Object> write(Path file, String name, Explanation ex, Faithfulness faith, Explainer explainer)
+    private Map<String, Object> write(Path file, String name, Explanation ex, Faithfulness faith, Faithfulness whole,
+                                      Baseline baseline, Explainer explainer, ScoreBreakdown breakdown)
             throws IOException {
         Map<String, Object> r = recordHead(file, ex.targetClass(), ex.prediction());
         r.put("logits", Map.of("real", ex.logits()[HybridNetwork.REAL], "fake", ex.logits()[HybridNetwork.FAKE]));
@@ -294,16 +380,62 @@ public class GradcamCommand extends BaseCommand {
         r.put("map_size", List.of(ex.map().height(), ex.map().width()));
         r.put("input_size", explainer.inputSize());
         r.put("alpha", alpha);
-        if (faith != null) {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("p_fake_drop_top10", faith.dropTop10());
-            f.put("p_fake_drop_top20", faith.dropTop20());
-            f.put("deletion_auc", faith.deletionAuc());
-            f.put("deletion_curve", faith.deletionCurve());
-            f.put("removal", "pixels set to the preprocessing mean, hottest first");
-            r.put("faithfulness", f);
+        r.put("members", explainer.members());
+        r.put("scope", "network part of the score on its input view" + (explainer.members() > 1
+                ? ", maps of all " + explainer.members() + " ensemble members averaged" : ""));
+        r.put("contributions", breakdown.toJson());
+        if (whole != null) {
+            r.put("faithfulness", whole.toJson("whole score (the view's map laid back onto the image; pixels outside "
+                    + "the view come last)", removalNote(baseline)));
         }
-        return writeFiles(name, Overlays.inputImage(ex.input(), explainer.preprocessor().spec()), ex.upsampled(), r);
+        if (faith != null) {
+            r.put("faithfulness_network", faith.toJson("network (the network's input tensor; network-only p_fake)",
+                    "pixels set to the preprocessing mean, hottest first; insertion from the all-mean tensor"));
+        }
+        return writeFiles(name, Overlays.inputImage(ex.input(), explainer.preprocessor().spec()), ex.upsampled(), r,
+                breakdown);
+    }
+
+    /**
+     * A whole-score map (occlusion or RISE) over the decoded image: the score detect reports, every part of it
+     * (patches, ensemble members, fused cue), with its faithfulness on the same score.
+     */
+    private Map<String, Object> writeWholeScore(Path file, String name, Detector detector, String whole,
+                                                ScoreMaps.Options o, Integer cls)
+            throws ImageLoadException, IOException {
+        BufferedImage rgb = detector.preprocessor().decode(file).rgb();
+        Prediction p = detector.predictPrepared(List.of(detector.prepare(rgb, file.toString()))).get(0);
+        int target = cls != null ? cls : (p.pFake() >= p.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL);
+        ImageScorer scorer = ImageScorer.of(detector);
+        ScoreMaps.Result m = whole.equals("rise") ? ScoreMaps.rise(scorer, rgb, target, o)
+                : ScoreMaps.occlusion(scorer, rgb, target, o);
+        Map<String, Object> r = recordHead(file, target, p);
+        r.put("method", whole);
+        r.put("scope", m.describe() + ": the score detect reports (all patches, all ensemble members, the fused cue)");
+        r.put("evaluations", m.evaluations());
+        r.put("baseline", o.baseline().name().toLowerCase(Locale.ROOT));
+        if (whole.equals("rise")) {
+            r.put("masks", o.masks());
+            r.put("seed", o.seed());
+        } else {
+            r.put("grid", o.grid());
+        }
+        r.put("log_odds", m.logOdds());
+        r.put("map_size", List.of(m.signed().height(), m.signed().width()));
+        r.put("map_max_log_odds", m.signed().max());
+        r.put("alpha", alpha);
+        ScoreBreakdown breakdown = ScoreBreakdown.of(detector, rgb);
+        r.put("contributions", breakdown.toJson());
+        if (!noFaithfulness) {
+            r.put("faithfulness", Faithfulness.measure(scorer, rgb, m.heat(), o.baseline()).toJson(
+                    "whole score", removalNote(o.baseline())));
+        }
+        return writeFiles(name, rgb, m.heat(), r, breakdown);
+    }
+
+    private static String removalNote(Baseline b) {
+        return "pixels replaced by the " + b.name().toLowerCase(Locale.ROOT) + " image, hottest first; insertion "
+                + "restores them hottest first from it";
     }
 
     /** The fields every record starts with: the image, the explained class and the image's verdict. */
@@ -317,15 +449,21 @@ public class GradcamCommand extends BaseCommand {
         return r;
     }
 
-    /** Writes NAME_gradcam.png (the map over {@code base}), NAME_heatmap.png and NAME.json (the record + both names). */
-    private Map<String, Object> writeFiles(String name, BufferedImage base, Heatmap map, Map<String, Object> r)
-            throws IOException {
+    /**
+     * Writes NAME_gradcam.png (the map over {@code base}), NAME_heatmap.png, NAME_contributions.png and NAME.json (the
+     * record + the file names).
+     */
+    private Map<String, Object> writeFiles(String name, BufferedImage base, Heatmap map, Map<String, Object> r,
+                                           ScoreBreakdown breakdown) throws IOException {
         Path overlay = output.resolve(name + "_gradcam.png");
         Path heat = output.resolve(name + "_heatmap.png");
+        Path bars = output.resolve(name + "_contributions.png");
         writePng(overlay, Overlays.overlay(base, map, alpha));
         writePng(heat, Overlays.grey(map));
+        writePng(bars, breakdown.chartImage(560, 360));
         r.put("overlay", overlay.getFileName().toString());
         r.put("heatmap", heat.getFileName().toString());
+        r.put("contributions_chart", bars.getFileName().toString());
         AtomicFiles.writeString(output.resolve(name + ".json"), Json.pretty(r));
         return r;
     }
@@ -335,22 +473,30 @@ public class GradcamCommand extends BaseCommand {
      * a map stitched from every patch's explanation for that class, over the whole image.
      */
     private Map<String, Object> writeMosaic(Path file, String name, Detector detector, Explainer explainer,
-                                            String layerName, CamMethod cam, Integer cls)
+                                            String layerName, CamMethod cam, Integer cls, Baseline baseline)
             throws ImageLoadException, IOException {
         BufferedImage rgb = explainer.preprocessor().decode(file).rgb();
-        Prediction p = detector.predict(rgb);
+        Prediction p = detector.predictPrepared(List.of(detector.prepare(rgb, file.toString()))).get(0);
         int target = cls != null ? cls : (p.pFake() >= p.threshold() ? HybridNetwork.FAKE : HybridNetwork.REAL);
         Explainer.Mosaic m = explainer.explainMosaic(rgb, layerName, cam, target);
         Map<String, Object> r = recordHead(file, target, p);
         r.put("layer", m.layer());
         r.put("method", m.method().id());
-        r.put("scope", "whole image: patch maps averaged where patches overlap (first ensemble member, network "
-                + "part of the score)");
+        r.put("scope", "whole image: network part of the score, patch maps blended with a smooth window where "
+                + "patches overlap" + (explainer.members() > 1 ? ", all " + explainer.members() + " ensemble members "
+                + "averaged" : ""));
+        r.put("members", explainer.members());
         r.put("patches", m.patches());
         r.put("map_size", List.of(m.map().height(), m.map().width()));
         r.put("input_size", explainer.inputSize());
         r.put("alpha", alpha);
-        return writeFiles(name, rgb, m.map(), r);
+        ScoreBreakdown breakdown = ScoreBreakdown.of(detector, rgb);
+        r.put("contributions", breakdown.toJson());
+        if (!noFaithfulness) {
+            r.put("faithfulness", Faithfulness.measure(ImageScorer.of(detector), rgb, m.map(), baseline).toJson(
+                    "whole score", removalNote(baseline)));
+        }
+        return writeFiles(name, rgb, m.map(), r, breakdown);
     }
 
     private static void writePng(Path target, BufferedImage img) throws IOException {

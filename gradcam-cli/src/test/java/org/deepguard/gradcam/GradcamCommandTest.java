@@ -193,4 +193,108 @@ class GradcamCommandTest {
                 .predict(wide).pFake();
         assertEquals(expected, j.get("p_fake").asDouble(), 1e-12); // the verdict detect reports for the image
     }
+
+    /** Single view, patch voting, a patch-voting ensemble and a model fused with the spectral cue. */
+    static java.util.Map<String, Path> modelKinds() throws Exception {
+        java.util.Map<String, Path> kinds = new java.util.LinkedHashMap<>();
+        kinds.put("single", model);
+        org.deepguard.core.model.ModelBundle plain = org.deepguard.core.model.ModelBundle.load(model);
+        org.deepguard.core.model.ModelMetadata meta = plain.metadata();
+        meta.modelId = null;
+        meta.preprocessing = meta.preprocessing.withResize(org.deepguard.core.preprocess.ResizePolicy.NATIVE_CROP)
+                .withPatches(org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2));
+        Path patch = tmp.resolve("kind-patch");
+        org.deepguard.core.model.ModelBundle.save(patch, meta, plain.network());
+        kinds.put("patch", patch);
+        Path ensemble = tmp.resolve("kind-ensemble");
+        NetworkConfig config = ExplainTestSupport.tinyConfig(SIZE, 3);
+        org.deepguard.core.model.ModelBundle.save(ensemble, meta, List.of(plain.network(),
+                ExplainTestSupport.tinyNetwork(config, DataType.FLOAT, 8)));
+        kinds.put("ensemble", ensemble);
+        List<BufferedImage> images = new ArrayList<>();
+        boolean[] fake = new boolean[8];
+        for (int i = 0; i < 8; i++) {
+            images.add(TestImages.texture(40, 10 + i));
+            fake[i] = i % 2 == 0;
+        }
+        org.deepguard.core.model.ModelMetadata cueMeta = org.deepguard.core.model.ModelBundle.load(model).metadata();
+        cueMeta.modelId = null;
+        cueMeta.spectral = org.deepguard.core.spectral.SpectralClassifier.fit(images, fake,
+                new org.deepguard.core.spectral.SpectrumConfig(32, 16, true, 1.0),
+                new org.deepguard.core.spectral.ResamplingConfig(4, 0.01, 64), 0.1);
+        cueMeta.fusion = new org.deepguard.core.spectral.ScoreFusion(0.6, 1.4, 0.1);
+        Path cue = tmp.resolve("kind-cue");
+        org.deepguard.core.model.ModelBundle.save(cue, cueMeta, plain.network());
+        kinds.put("cue", cue);
+        return kinds;
+    }
+
+    @Test
+    void everyModelKindGetsFaithfulnessAndContributionsThatAddUp() throws Exception {
+        for (var kind : modelKinds().entrySet()) {
+            // Grad-CAM++ on every kind; the whole-score map on the two that add most to the score (kept few: CI time)
+            for (String method : kind.getKey().equals("ensemble") || kind.getKey().equals("cue")
+                    ? List.of("gradcam++", "occlusion") : List.of("gradcam++")) {
+                Path out = tmp.resolve("kinds-" + kind.getKey() + "-" + method.replace("+", "p"));
+                Run r = run("--model", kind.getValue().toString(), "--image", good.toString(), "-o", out.toString(),
+                        "--method", method, "--grid", "3", "-q");
+                String what = kind.getKey() + " / " + method;
+                assertEquals(ExitCode.OK, r.code(), what + ": " + r.err());
+                JsonNode j = Json.MAPPER.readTree(out.resolve("face.json").toFile());
+                JsonNode f = j.get("faithfulness");
+                assertTrue(f != null, what + ": no faithfulness");
+                for (String field : List.of("p_fake_drop_top10", "p_fake_drop_top20", "deletion_auc",
+                        "insertion_auc", "scope")) {
+                    assertTrue(f.has(field), what + ": faithfulness lacks " + field);
+                }
+                assertEquals(11, f.get("deletion_curve").size(), what);
+                assertEquals(11, f.get("insertion_curve").size(), what);
+                assertTrue(f.get("scope").asText().startsWith("whole score"), what);
+                // deletion starts at the image's own p_fake under the whole score, as detect reports it
+                double detected = new org.deepguard.core.model.Detector(org.deepguard.core.model.ModelBundle.load(
+                        kind.getValue())).predict(good).pFake();
+                assertEquals(detected, f.get("deletion_curve").get(0).asDouble(), 1e-6, what);
+                if (method.equals("gradcam++") && !kind.getKey().equals("patch")
+                        && !kind.getKey().equals("ensemble")) {
+                    assertEquals(11, j.get("faithfulness_network").get("deletion_curve").size(), what);
+                }
+                JsonNode c = j.get("contributions");
+                double sum = c.get("network_share").asDouble();
+                if (kind.getKey().equals("cue")) {
+                    assertTrue(c.has("cue_groups"), what);
+                    for (JsonNode g : c.get("cue_groups")) {
+                        sum += g.get("log_odds").asDouble();
+                    }
+                    sum += c.get("fusion_bias").asDouble();
+                    assertTrue(c.get("cue_groups").toString().contains("resampling period 3"), what);
+                }
+                assertEquals(c.get("log_odds").asDouble(), sum, 1e-9, what);
+                assertTrue(Files.size(out.resolve("face_contributions.png")) > 0, what);
+                if (method.equals("occlusion")) {
+                    assertEquals(10, j.get("evaluations").asInt(), what); // 3 x 3 windows + the untouched image
+                }
+                if (kind.getKey().equals("ensemble") && method.equals("gradcam++")) {
+                    assertEquals(2, j.get("members").asInt(), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void riseIsSeededAndOptionsAreChecked() throws Exception {
+        Path a = tmp.resolve("rise-a");
+        Path b = tmp.resolve("rise-b");
+        for (Path out : List.of(a, b)) {
+            Run r = run("--model", model.toString(), "--image", good.toString(), "-o", out.toString(), "--method",
+                    "rise", "--masks", "12", "--seed", "5", "--no-faithfulness", "-q");
+            assertEquals(ExitCode.OK, r.code(), r.err());
+        }
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(a.resolve("face_heatmap.png")),
+                Files.readAllBytes(b.resolve("face_heatmap.png"))));
+        JsonNode j = Json.MAPPER.readTree(a.resolve("face.json").toFile());
+        assertEquals(13, j.get("evaluations").asInt());
+        assertEquals("rise", j.get("method").asText());
+        assertEquals(ExitCode.USAGE, run("--model", model.toString(), "--image", good.toString(), "-o",
+                a.toString(), "--method", "rise", "--baseline", "pink").code());
+    }
 }

@@ -32,12 +32,19 @@ public final class Explainer {
     private final ModelBundle bundle;
     private final Preprocessor preprocessor;
     private final ExplanationNetwork network;
+    private final List<ExplanationNetwork> members;
     private List<LayerInfo> layers;
 
+    /** Explains every member of an ensemble (the seed ensemble's members share one architecture). */
     public Explainer(ModelBundle bundle) {
         this.bundle = bundle;
         this.preprocessor = new Preprocessor(bundle.metadata().preprocessing);
-        this.network = ExplanationNetwork.of(bundle.network());
+        List<ExplanationNetwork> all = new ArrayList<>();
+        for (ComputationGraph g : bundle.networks()) {
+            all.add(ExplanationNetwork.of(g));
+        }
+        this.members = List.copyOf(all);
+        this.network = members.get(0);
     }
 
     public ModelBundle bundle() {
@@ -48,8 +55,14 @@ public final class Explainer {
         return preprocessor;
     }
 
+    /** The first member (layer listing and the randomisation check run on it). */
     public ExplanationNetwork network() {
         return network;
+    }
+
+    /** Ensemble members explained and averaged (1 for a plain model). */
+    public int members() {
+        return members.size();
     }
 
     public int inputSize() {
@@ -141,13 +154,74 @@ public final class Explainer {
         String name = resolveLayer(layer);
         INDArray batch = preprocessor.batch(List.of(tensor));
         ModelMetadata meta = bundle.metadata();
-        LayerCapture capture = network.capture(batch, name, logits -> targetClass != null ? targetClass
-                : predictedClass(predictionOf(logits, meta)));
-        int cls = capture.targetClass();
-        Heatmap map = camMap(capture, method);
+        int cls = targetClass != null ? targetClass : predictedClass(predictionOf(meanLogits(batch), meta));
+        Member avg = memberMean(batch, name, method, cls);
+        Heatmap map = avg.map().normalised();
         int s = inputSize();
-        return new Explanation(name, method, cls, predictionOf(capture.logits(), meta), capture.logits(), map,
+        return new Explanation(name, method, cls, predictionOf(avg.logits(), meta), avg.logits(), map,
                 map.resize(s, s), tensor);
+    }
+
+    /** The ensemble's mean logits (their difference is the mean of the members' log-odds, as {@code detect}). */
+    private double[] meanLogits(INDArray batch) {
+        double[] sum = null;
+        for (ExplanationNetwork m : members) {
+            double[] z = m.logits(batch).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(-1)
+                    .toDoubleVector();
+            if (sum == null) {
+                sum = z;
+            } else {
+                for (int i = 0; i < z.length; i++) {
+                    sum[i] += z[i];
+                }
+            }
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] /= members.size();
+        }
+        return sum;
+    }
+
+    /** A raw (un-normalised) map and the logits, averaged over the members. */
+    private record Member(Heatmap map, double[] logits) {}
+
+    /**
+     * Every member's raw map for one view, averaged: the ensemble's score is the mean of its members' log-odds, so
+     * the mean of their (gradient-weighted, same-scale) maps is the ensemble's map; normalising each member first
+     * would let a member that barely contributes count as much as the others.
+     */
+    private Member memberMean(INDArray batch, String layer, CamMethod method, int cls) {
+        double[] sum = null;
+        double[] logits = null;
+        int w = 0;
+        int h = 0;
+        for (ExplanationNetwork m : members) {
+            LayerCapture c = m.capture(batch, layer, cls);
+            Heatmap raw = rawCamMap(c, method);
+            if (sum == null) {
+                sum = raw.values().clone();
+                logits = c.logits().clone();
+                w = raw.width();
+                h = raw.height();
+            } else {
+                if (raw.width() != w || raw.height() != h) {
+                    throw new IllegalStateException("ensemble members differ at layer " + layer);
+                }
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += raw.values()[i];
+                }
+                for (int i = 0; i < logits.length; i++) {
+                    logits[i] += c.logits()[i];
+                }
+            }
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] /= members.size();
+        }
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] /= members.size();
+        }
+        return new Member(new Heatmap(w, h, sum), logits);
     }
 
     /** The class a verdict stands for; inside an uncertainty band the side of the threshold decides. */
@@ -167,8 +241,10 @@ public final class Explainer {
 
     /**
      * A whole-image map for a patch-voting model: every inference patch is explained for the same class (the image's
-     * verdict, or {@code targetClass}), its raw (un-normalised, so patches stay comparable) map upsampled onto the
-     * patch, averaged where patches overlap, then min-max normalised. Pixels no patch covers stay 0.
+     * verdict, or {@code targetClass}) by every ensemble member, the members' raw maps averaged (un-normalised, so
+     * patches stay comparable), upsampled onto the patch and blended where patches overlap by {@link PatchBlend} (a
+     * smooth window per patch, so no seam shows at patch borders), then min-max normalised. Pixels no patch covers
+     * stay 0.
      *
      * @return the map over the image the patches were cut from (the decoded image, or its enlargement when it is
      *         smaller than a patch) and the number of patches explained
@@ -192,29 +268,88 @@ public final class Explainer {
         double scale = Math.min(1.0, (double) maxSide / Math.max(grid.width(), grid.height()));
         int w = Math.max(1, (int) Math.round(grid.width() * scale));
         int h = Math.max(1, (int) Math.round(grid.height() * scale));
-        double[] sum = new double[w * h];
-        int[] count = new int[sum.length];
+        PatchBlend blend = new PatchBlend(w, h);
         int s = inputSize();
         for (Preprocessor.Patch p : grid.patches()) {
-            LayerCapture capture = network.capture(preprocessor.batch(List.of(p.tensor())), name, logits -> targetClass);
+            Heatmap raw = memberMean(preprocessor.batch(List.of(p.tensor())), name, method, targetClass).map();
             // the patch's footprint on the canvas: [x0, x1) x [y0, y1)
             int x0 = (int) Math.round(p.x() * scale);
             int y0 = (int) Math.round(p.y() * scale);
             int x1 = Math.min(w, Math.max(x0 + 1, (int) Math.round((p.x() + s) * scale)));
             int y1 = Math.min(h, Math.max(y0 + 1, (int) Math.round((p.y() + s) * scale)));
-            Heatmap up = rawCamMap(capture, method).resize(x1 - x0, y1 - y0);
-            for (int y = y0; y < y1; y++) {
-                for (int x = x0; x < x1; x++) {
-                    int at = y * w + x;
-                    sum[at] += up.at(x - x0, y - y0);
-                    count[at]++;
+            blend.add(raw, x0, y0, x1, y1);
+        }
+        return new Mosaic(name, method, targetClass, blend.result().normalised(), grid.patches().size());
+    }
+
+    /**
+     * A single view's map ({@link Explanation#upsampled}) laid back onto the image it was made from, following the
+     * resize policy's geometry (STRETCH: the whole image; CENTER_CROP and NATIVE_CROP: the centred square the view
+     * was cut from; PAD: the image inside the padding), at most {@code maxSide} pixels on its longest side. Pixels
+     * the view does not show get 0: the network never saw them (the hand-crafted cue may have).
+     */
+    public Heatmap viewMapOnImage(Heatmap upsampled, int imageWidth, int imageHeight, int maxSide) {
+        int size = inputSize();
+        double scale = Math.min(1.0, (double) maxSide / Math.max(imageWidth, imageHeight));
+        int w = Math.max(1, (int) Math.round(imageWidth * scale));
+        int h = Math.max(1, (int) Math.round(imageHeight * scale));
+        int side = Math.min(imageWidth, imageHeight);
+        Heatmap view = upsampled;
+        double x0;
+        double y0;
+        double fw;
+        double fh;
+        switch (preprocessor.spec().resize()) {
+            case STRETCH -> {
+                x0 = 0;
+                y0 = 0;
+                fw = imageWidth;
+                fh = imageHeight;
+            }
+            case NATIVE_CROP -> {
+                int s = side >= size ? size : side;
+                x0 = side >= size ? (imageWidth - size) / 2 : Math.floor((imageWidth - side) / 2.0);
+                y0 = side >= size ? (imageHeight - size) / 2 : Math.floor((imageHeight - side) / 2.0);
+                fw = s;
+                fh = s;
+            }
+            case PAD -> {
+                double f = (double) size / Math.max(imageWidth, imageHeight);
+                int outW = Math.max(1, (int) Math.round(imageWidth * f));
+                int outH = Math.max(1, (int) Math.round(imageHeight * f));
+                int ox = (size - outW) / 2;
+                int oy = (size - outH) / 2;
+                double[] v = new double[outW * outH];
+                for (int y = 0; y < outH; y++) {
+                    for (int x = 0; x < outW; x++) {
+                        v[y * outW + x] = upsampled.at(x + ox, y + oy);
+                    }
                 }
+                view = new Heatmap(outW, outH, v);
+                x0 = 0;
+                y0 = 0;
+                fw = imageWidth;
+                fh = imageHeight;
+            }
+            default -> { // CENTER_CROP
+                x0 = Math.floor((imageWidth - side) / 2.0);
+                y0 = Math.floor((imageHeight - side) / 2.0);
+                fw = side;
+                fh = side;
             }
         }
-        for (int i = 0; i < sum.length; i++) {
-            sum[i] = count[i] == 0 ? 0 : sum[i] / count[i];
+        int cx0 = (int) Math.round(x0 * scale);
+        int cy0 = (int) Math.round(y0 * scale);
+        int cx1 = Math.min(w, Math.max(cx0 + 1, (int) Math.round((x0 + fw) * scale)));
+        int cy1 = Math.min(h, Math.max(cy0 + 1, (int) Math.round((y0 + fh) * scale)));
+        Heatmap placed = view.resize(cx1 - cx0, cy1 - cy0);
+        double[] out = new double[w * h];
+        for (int y = cy0; y < cy1; y++) {
+            for (int x = cx0; x < cx1; x++) {
+                out[y * w + x] = placed.at(x - cx0, y - cy0);
+            }
         }
-        return new Mosaic(name, method, targetClass, new Heatmap(w, h, sum).normalised(), grid.patches().size());
+        return new Heatmap(w, h, out);
     }
 
     /** A whole-image explanation stitched from patch explanations. */

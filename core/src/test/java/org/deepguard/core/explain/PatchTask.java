@@ -58,6 +58,16 @@ public final class PatchTask {
                 new double[] {0.0}, 0, 17);
     }
 
+    private static final java.util.Map<Long, ComputationGraph> TRAINED = new java.util.HashMap<>();
+
+    /**
+     * {@link #train} once per seed and JVM (about 20 s on two cores): tests that only read the trained network share
+     * it; a test that changes weights works on a {@code clone()}.
+     */
+    public static synchronized ComputationGraph trained(long seed) {
+        return TRAINED.computeIfAbsent(seed, PatchTask::train);
+    }
+
     /** Trains the tiny hybrid (CNN branch only): 25 steps of 20 images separate the classes. */
     public static ComputationGraph train(long seed) {
         Nd4j.getRandom().setSeed(seed);

@@ -23,7 +23,7 @@ class PointingGameTest {
 
     @BeforeAll
     static void train() {
-        trained = PatchTask.train(5);
+        trained = PatchTask.trained(5);
         net = ExplanationNetwork.of(trained);
     }
 
