@@ -190,30 +190,10 @@ public final class ExplanationNetwork {
     private record ParamFix(FixKind kind, String bnName, String convName, BatchNormalization bn) {
         void apply(ComputationGraph original, ComputationGraph copy) {
             org.deeplearning4j.nn.api.Layer bnLayer = original.getLayer(bnName);
-            INDArray mean = bnLayer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).castTo(DataType.DOUBLE)
-                    .reshape(-1);
-            INDArray var;
-            if (bn.isUseLogStd()) {
-                INDArray log10s = bnLayer.getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD)
-                        .castTo(DataType.DOUBLE).reshape(-1);
-                INDArray std = Transforms.pow(Nd4j.valueArrayOf(log10s.shape(), 10.0, DataType.DOUBLE), log10s);
-                var = std.mul(std);
-            } else {
-                var = bnLayer.getParam(BatchNormalizationParamInitializer.GLOBAL_VAR).castTo(DataType.DOUBLE)
-                        .reshape(-1);
-            }
-            long n = mean.length();
-            INDArray gamma;
-            INDArray beta;
-            if (bn.isLockGammaBeta()) {
-                gamma = Nd4j.valueArrayOf(new long[] {n}, bn.getGamma(), DataType.DOUBLE);
-                beta = Nd4j.valueArrayOf(new long[] {n}, bn.getBeta(), DataType.DOUBLE);
-            } else {
-                gamma = bnLayer.getParam(BatchNormalizationParamInitializer.GAMMA).castTo(DataType.DOUBLE).reshape(-1);
-                beta = bnLayer.getParam(BatchNormalizationParamInitializer.BETA).castTo(DataType.DOUBLE).reshape(-1);
-            }
-            INDArray scale = gamma.div(Transforms.sqrt(var.add(bn.getEps())));
-            INDArray shift = beta.sub(mean.mul(scale));
+            INDArray[] affine = org.deepguard.core.model.InferenceGraph.affine(bnLayer, bn);
+            INDArray scale = affine[0];
+            INDArray shift = affine[1];
+            long n = scale.length();
             if (kind == FixKind.ELEMENTWISE) {
                 org.deeplearning4j.nn.api.Layer l = copy.getLayer(bnName);
                 l.getParam("W").assign(scale.reshape(l.getParam("W").shape()));

@@ -173,8 +173,11 @@ public final class InferenceGraph {
         }
     }
 
-    /** BN's inference map y = scale * x + shift, per channel, in double precision: {scale, shift}. */
-    static INDArray[] affine(org.deeplearning4j.nn.api.Layer bnLayer, BatchNormalization bn) {
+    /**
+     * BN's inference map y = scale * x + shift, per channel, in double precision: {scale, shift}. Shared by this
+     * folded scoring graph and the explanation copy (explain.ExplanationNetwork).
+     */
+    public static INDArray[] affine(org.deeplearning4j.nn.api.Layer bnLayer, BatchNormalization bn) {
         INDArray mean = bnLayer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).castTo(DataType.DOUBLE)
                 .reshape(-1);
         INDArray var;

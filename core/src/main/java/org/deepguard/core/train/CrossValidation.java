@@ -304,6 +304,10 @@ public final class CrossValidation {
         worst(metrics, "ece", worstAuc, false);
         worst(metrics, "tpr", worstAuc, true);
         FoldImages testImages = new FoldImages(scoredFiles, y);
+        Map<Path, Long> seedOf = new java.util.HashMap<>(); // the seed each test image's degradations got above
+        for (ManifestEntry e : test) {
+            seedOf.put(manifest.resolve(e), (long) e.path().hashCode());
+        }
         FoldImages trainImages = images(manifest, Split.TRAIN, Split.VAL);
         for (FoldBaseline b : baselines) {
             FoldBaseline.Scorer scorer;
@@ -317,7 +321,7 @@ public final class CrossValidation {
             if (!b.directionFree()) { // a learnt baseline is a detector too: measure its robustness alike
                 List<String> keys = new ArrayList<>();
                 for (Perturbation p : sweep) {
-                    FoldImages t = testImages.transformed((img, file) -> p.apply(img, relativeHash(manifest, file)));
+                    FoldImages t = testImages.transformed((img, file) -> p.apply(img, seedOf.getOrDefault(file, (long) file.toString().hashCode())));
                     String key = "_" + conditionKey(p);
                     metrics.put(b.name() + "_auc" + key, baselineAuc(b, scorer, t, fold.index(), l));
                     keys.add(key);
@@ -335,16 +339,6 @@ public final class CrossValidation {
             out[i] = values.get(i);
         }
         return out;
-    }
-
-    /** The seed a test image's perturbations get: its manifest path's hash, as in the model's pass. */
-    private static long relativeHash(Manifest manifest, Path file) {
-        for (ManifestEntry e : manifest.entries()) {
-            if (manifest.resolve(e).equals(file)) {
-                return e.path().hashCode();
-            }
-        }
-        return file.toString().hashCode();
     }
 
     /**
