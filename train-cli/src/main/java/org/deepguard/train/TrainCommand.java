@@ -208,6 +208,12 @@ public class TrainCommand extends BaseCommand {
                     + "default (default: ${DEFAULT-VALUE}).")
     int degradedCopies;
 
+    @Option(names = "--scale-calibration", defaultValue = "0.75,0.5", paramLabel = "F[,F...]|none",
+            description = "Downscale factors (decreasing, below 0.9) at which inputs smaller than the training images "
+                    + "get their own calibration, fitted on the validation images downscaled by each factor (both "
+                    + "classes alike); `none` scores every input as it is (default: ${DEFAULT-VALUE}).")
+    String scaleCalibration;
+
     @Option(names = "--simulate", paramLabel = "FAMILIES", arity = "0..1", fallbackValue = "all",
             description = "Train with simulated fakes made from the real images (artifact simulator): all, or a "
                     + "comma list of upsample, transposed-conv, conv-decoder, spectral-peaks, blend. Beside the "
@@ -382,7 +388,30 @@ public class TrainCommand extends BaseCommand {
                 augmentation(), !noClassWeights,
                 freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor, plateauPatience,
                 workers == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : workers, seed, resize,
-                patchVoting(), ensemble, !noSpectral, !noSpectral && !noResampling, simulation(), degradedCopies);
+                patchVoting(), ensemble, !noSpectral, !noSpectral && !noResampling, simulation(), degradedCopies,
+                scaleCalibrationFactors());
+    }
+
+    private java.util.List<Double> scaleCalibrationFactors() {
+        if (scaleCalibration.isBlank() || scaleCalibration.equalsIgnoreCase("none")) {
+            return java.util.List.of();
+        }
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (String f : scaleCalibration.split(",")) {
+            try {
+                out.add(Double.parseDouble(f.trim()));
+            } catch (NumberFormatException e) {
+                throw new CliException(ExitCode.USAGE, "--scale-calibration: not a number: '" + f.trim() + "'");
+            }
+        }
+        for (int k = 0; k < out.size(); k++) {
+            if (!(out.get(k) > 0 && out.get(k) < org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM)
+                    || (k > 0 && !(out.get(k) < out.get(k - 1)))) {
+                throw new CliException(ExitCode.USAGE, "--scale-calibration: factors must decrease within (0, "
+                        + org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM + "), got " + scaleCalibration);
+            }
+        }
+        return out;
     }
 
     private AugmentationConfig augmentation() {

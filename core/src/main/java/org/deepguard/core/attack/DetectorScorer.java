@@ -39,6 +39,7 @@ public final class DetectorScorer implements DifferentiableScorer {
     private final SpectralClassifier cue;
     private final ScoreFusion fusion;
     private final double temperature;
+    private final org.deepguard.core.metrics.ScaleCalibration scaleCalibration;
     private final DetectorParts part;
     private final double threshold;
 
@@ -64,6 +65,7 @@ public final class DetectorScorer implements DifferentiableScorer {
         this.cue = part == DetectorParts.NETWORK ? null : m.spectral;
         this.fusion = part == DetectorParts.FUSED ? m.fusion : null;
         this.temperature = part == DetectorParts.FUSED ? m.temperature : 1.0;
+        this.scaleCalibration = part == DetectorParts.FUSED ? m.scaleCalibration : null;
         this.part = part;
         this.threshold = part == DetectorParts.FUSED ? logit(probabilityThreshold) : 0.0;
     }
@@ -98,8 +100,11 @@ public final class DetectorScorer implements DifferentiableScorer {
         double[] grad = withGradient ? new double[rgb.length] : null;
         double zNet = 0;
         double zCue = 0;
-        double netWeight = part == DetectorParts.FUSED && fusion != null ? fusion.a() : 1;
-        double cueWeight = part == DetectorParts.FUSED ? (fusion != null ? fusion.b() : 0) : 1;
+        // the scale calibration of a small input is affine and fixed for a given size: its slope scales the gradient
+        double[] scale = part == DetectorParts.FUSED && scaleCalibration != null
+                ? scaleCalibration.parameters(Math.min(w, h)) : new double[] {1, 0};
+        double netWeight = scale[0] * (part == DetectorParts.FUSED && fusion != null ? fusion.a() : 1);
+        double cueWeight = part == DetectorParts.FUSED ? scale[0] * (fusion != null ? fusion.b() : 0) : 1;
         if (part != DetectorParts.CUE) {
             zNet = network(rgb, w, h, grad, netWeight / temperature);
         }
@@ -117,7 +122,7 @@ public final class DetectorScorer implements DifferentiableScorer {
         double z = switch (part) {
             case NETWORK -> zNet;
             case CUE -> zCue;
-            case FUSED -> (fusion != null ? fusion.fuse(zNet, zCue) : zNet) / temperature;
+            case FUSED -> (scale[0] * (fusion != null ? fusion.fuse(zNet, zCue) : zNet) + scale[1]) / temperature;
         };
         return new Gradient(z, grad);
     }

@@ -23,14 +23,16 @@ import java.util.Map;
  * of z is exactly b w_j (x_j - mean_j) / std_j. Features are grouped for a person: the spectral profile's rings
  * into low, mid and high spatial-frequency bands (thirds of Nyquist; beyond Nyquist, "spectrum corners"), the
  * resampling features by period ("resampling period 2" ... ). The parts add up to z: network share (a z_net),
- * every group, the two intercepts (b bias) and the fusion bias c.
+ * every group, the two intercepts (b bias) and the fusion bias c. For an input smaller than the training images
+ * the bundle's scale calibration (z -> s z + o) multiplies every share by s and adds o to the bias, so the parts
+ * still add up to the log-odds the detector reports.
  *
  * @param logOdds        the fused (uncalibrated) log-odds, as {@link Detector#imageLogOdds}
  * @param networkLogOdds z_net: the network's image log-odds (members averaged per view, patches aggregated)
  * @param network        a z_net, the network's share (z_net itself when the model has no cue)
  * @param cueLogOdds     z_cue (NaN without a cue)
  * @param cue            b z_cue, the cue's share (0 without a cue)
- * @param bias           c (0 without a cue)
+ * @param bias           c (0 without a cue), plus the scale calibration's offset for a small input
  * @param parts          the cue's groups and intercepts, each times b; their sum is {@code cue}
  */
 public record ScoreBreakdown(double logOdds, double networkLogOdds, double network, double cueLogOdds, double cue,
@@ -60,10 +62,26 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
                 detector.preprocessor().spec().patches())[0];
         SpectralClassifier cue = detector.bundle().metadata().spectral;
         ScoreFusion fusion = detector.bundle().metadata().fusion;
-        if (cue == null || fusion == null) {
-            return new ScoreBreakdown(zNet, zNet, zNet, Double.NaN, 0, 0, List.of());
+        ScoreBreakdown whole = cue == null || fusion == null
+                ? new ScoreBreakdown(zNet, zNet, zNet, Double.NaN, 0, 0, List.of())
+                : of(cue, fusion, SpectralClassifier.features(rgb, cue.config(), cue.resampling()), zNet);
+        org.deepguard.core.metrics.ScaleCalibration scale = detector.bundle().metadata().scaleCalibration;
+        return scale == null ? whole : whole.scaled(scale.parameters(prepared.shortSide()));
+    }
+
+    /** Every share times {@code slopeOffset[0]}, the offset {@code slopeOffset[1]} added to the bias. */
+    ScoreBreakdown scaled(double[] slopeOffset) {
+        double s = slopeOffset[0];
+        double o = slopeOffset[1];
+        if (s == 1 && o == 0) {
+            return this;
         }
-        return of(cue, fusion, SpectralClassifier.features(rgb, cue.config(), cue.resampling()), zNet);
+        List<Part> scaledParts = new ArrayList<>();
+        for (Part p : parts) {
+            scaledParts.add(new Part(p.group(), s * p.logOdds()));
+        }
+        return new ScoreBreakdown(s * logOdds + o, networkLogOdds, s * network, cueLogOdds, s * cue, s * bias + o,
+                scaledParts);
     }
 
     /** The breakdown from the cue's feature vector ({@link SpectralClassifier#features}) and the network's z. */
@@ -132,6 +150,9 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
                 rows.add(Map.of("group", p.group(), "log_odds", p.logOdds()));
             }
             o.put("cue_groups", rows);
+        }
+        if (parts.isEmpty() && bias != 0) {
+            o.put("fusion_bias", bias); // the scale calibration's offset of a small input
         }
         o.put("note", "network_share + cue_groups + fusion_bias = log_odds (before temperature); positive = "
                 + "towards fake");

@@ -42,15 +42,20 @@ public final class Detector {
     private final java.util.concurrent.atomic.AtomicLong viewsScored = new java.util.concurrent.atomic.AtomicLong();
 
     /**
-     * One image made ready for the model: its views (CHW tensors), scored together, and the spectral classifier's
-     * log-odds (NaN when the bundle has no spectral cue).
+     * One image made ready for the model: its views (CHW tensors), scored together, the spectral classifier's
+     * log-odds (NaN when the bundle has no spectral cue), and the short side of the image as decoded (for the
+     * bundle's scale calibration; 0 when unknown, scored as full size).
      */
-    public record PreparedImage(List<float[]> views, double spectralLogOdds) {
+    public record PreparedImage(List<float[]> views, double spectralLogOdds, int shortSide) {
         public PreparedImage {
             if (views.isEmpty()) {
                 throw new IllegalArgumentException("an image needs at least one view");
             }
             views = List.copyOf(views);
+        }
+
+        public PreparedImage(List<float[]> views, double spectralLogOdds) {
+            this(views, spectralLogOdds, 0);
         }
     }
 
@@ -96,7 +101,8 @@ public final class Detector {
     /** Prepares a decoded image (thread-safe). */
     public PreparedImage prepare(BufferedImage image) {
         SpectralClassifier spectral = bundle.metadata().spectral;
-        return new PreparedImage(preprocessor.views(image), spectral == null ? Double.NaN : spectral.logOdds(image));
+        return new PreparedImage(preprocessor.views(image), spectral == null ? Double.NaN : spectral.logOdds(image),
+                Math.min(image.getWidth(), image.getHeight()));
     }
 
     public Prediction predict(Path file) throws ImageLoadException {
@@ -129,7 +135,10 @@ public final class Detector {
         return out;
     }
 
-    /** Uncalibrated image log-odds: ensemble mean per view, then the patch aggregate per image. */
+    /**
+     * Uncalibrated image log-odds: ensemble mean per view, then the patch aggregate per image, fused with the
+     * hand-crafted cue, and for inputs smaller than the training images the bundle's scale calibration.
+     */
     public double[] imageLogOdds(List<PreparedImage> images) {
         List<float[]> views = new ArrayList<>();
         for (PreparedImage img : images) {
@@ -147,6 +156,12 @@ public final class Detector {
         if (fusion != null) {
             for (int i = 0; i < z.length; i++) {
                 z[i] = fusion.fuse(z[i], images.get(i).spectralLogOdds());
+            }
+        }
+        org.deepguard.core.metrics.ScaleCalibration scale = bundle.metadata().scaleCalibration;
+        if (scale != null) {
+            for (int i = 0; i < z.length; i++) {
+                z[i] = scale.adjust(z[i], images.get(i).shortSide());
             }
         }
         return z;

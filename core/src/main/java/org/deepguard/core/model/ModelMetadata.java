@@ -20,7 +20,7 @@ public class ModelMetadata {
      * Format 3 adds the NHWC layout and BGR channel order of graphs imported from Keras (an older reader would
      * silently feed them NCHW RGB).
      */
-    public static final int CURRENT_FORMAT = 3;
+    public static final int CURRENT_FORMAT = 4;
 
     public int formatVersion = CURRENT_FORMAT;
     public String modelId;
@@ -51,6 +51,11 @@ public class ModelMetadata {
     public SpectralClassifier spectral;
     public ScoreFusion fusion;
     /**
+     * Calibration of the fused log-odds for inputs smaller than the training images (format 4), applied before
+     * {@link #temperature}; null: every input is scored as it is.
+     */
+    public org.deepguard.core.metrics.ScaleCalibration scaleCalibration;
+    /**
      * Where an imported network came from (a Keras file); null for a network trained here. An imported bundle has
      * no {@link #network} configuration: its graph is stored whole in the weights file.
      */
@@ -73,6 +78,9 @@ public class ModelMetadata {
 
     /** The lowest format that can read this bundle correctly. */
     public int requiredFormat() {
+        if (scaleCalibration != null) {
+            return 4;
+        }
         if (preprocessing != null && (preprocessing.channelsLast() || preprocessing.bgr())) {
             return 3;
         }

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * decoded it. Order: crop, flip, colour jitter, then the degradation chain resize, blur, noise, JPEG
  * (post-processing last, in the order it happens in the wild: an image is shrunk, then encoded).
  */
-public final class Augmenter {
+public final class Augmenter implements Degrader {
     private final AugmentationConfig config;
 
     public Augmenter(AugmentationConfig config) {
@@ -46,6 +46,7 @@ public final class Augmenter {
      * The degradation chain alone: each step (resize, blur, noise, JPEG) drawn with its own probability. Every step
      * draws its random numbers whether or not it fires, so switching one step on or off does not move the others.
      */
+    @Override
     public BufferedImage degrade(BufferedImage rgb, SplittableRandom random) {
         BufferedImage out = rgb;
         double u = random.nextDouble();
@@ -74,6 +75,14 @@ public final class Augmenter {
     }
 
     private static final KernelResize.Kernel[] KERNELS = KernelResize.Kernel.values();
+
+    /** A fixed downscale by {@code factor}, its kernel drawn from the example's stream as the chain's resize step does. */
+    public static Degrader downscale(double factor) {
+        if (!(factor > 0 && factor < 1)) {
+            throw new IllegalArgumentException("downscale factor must lie in (0, 1), got " + factor);
+        }
+        return (rgb, random) -> KernelResize.scale(rgb, factor, KERNELS[random.nextInt(KERNELS.length)]);
+    }
 
     public static SplittableRandom streamFor(long seed, int epoch, long position) {
         long mixed = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + position * 0x94D049BB133111EBL;

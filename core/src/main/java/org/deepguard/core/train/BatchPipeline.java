@@ -31,7 +31,7 @@ public final class BatchPipeline implements AutoCloseable {
      * degradation chain (validation and cue copies; training batches use the pipeline's augmenter instead).
      * {@code variant} tells copies of one file apart.
      */
-    public record Item(Path path, int label, ArtifactSimulator simulator, Augmenter degrader, int variant) {
+    public record Item(Path path, int label, ArtifactSimulator simulator, Degrader degrader, int variant) {
         public Item(Path path, int label) {
             this(path, label, null, null, 0);
         }

@@ -9,6 +9,7 @@ import org.deepguard.core.io.AtomicFiles;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.metrics.BinaryMetrics;
 import org.deepguard.core.metrics.Calibration;
+import org.deepguard.core.metrics.ScaleCalibration;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.BundleException;
 import org.deepguard.core.model.Detector;
@@ -30,6 +31,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -403,6 +405,9 @@ public final class Trainer {
                     + "threshold %.4f (%s); uncertain band +-%.3f", t, meta.metrics.get("val_ece_before_calibration"),
                     meta.metrics.get("val_ece_after_calibration"), meta.threshold, meta.thresholdRule,
                     meta.uncertainBand));
+            if (!config.scaleCalibration().isEmpty()) {
+                meta.scaleCalibration = fitScaleCalibration(networks, pipeline, val, meta);
+            }
         }
         ModelMetadata.Provenance p = meta.provenance;
         p.createdAt = Instant.now().toString();
@@ -420,6 +425,77 @@ public final class Trainer {
         p.backend = Nd4j.getBackend().getClass().getSimpleName() + " (" + Backend.init().reason() + ")";
         return ModelBundle.save(outDir, meta, networks);
     }
+
+    /** Downscaled validation copies per knot: two kernel draws per image and factor. */
+    static final int SCALE_COPIES = 2;
+
+    /**
+     * The scale calibration: the validation images downscaled by each configured factor (both classes alike, with
+     * kernels drawn as the augmentation draws them), scored as the detector scores them (network, cue, fusion), and
+     * one penalised two-parameter logistic fit per factor against the clean temperature ({@link ScaleCalibration}).
+     * The reference side is the median short side of the validation images.
+     */
+    private ScaleCalibration fitScaleCalibration(List<ComputationGraph> networks, BatchPipeline pipeline,
+                                                 List<BatchPipeline.Item> val, ModelMetadata meta) {
+        Preprocessor decoder = new Preprocessor(preprocessing());
+        int[] sides = parallelMap(val, item -> {
+            try {
+                BufferedImage img = item.render(decoder.decode(item.path()).rgb(), config.seed(), -1);
+                return Math.min(img.getWidth(), img.getHeight());
+            } catch (ImageLoadException e) {
+                return -1;
+            }
+        }).stream().mapToInt(Integer::intValue).filter(v -> v > 0).sorted().toArray();
+        if (sides.length == 0) {
+            return null;
+        }
+        int referenceSide = sides[sides.length / 2];
+        List<Double> factors = config.scaleCalibration();
+        double[] scales = factors.stream().mapToDouble(Double::doubleValue).toArray();
+        List<double[]> z = new ArrayList<>();
+        List<boolean[]> y = new ArrayList<>();
+        for (int k = 0; k < scales.length; k++) {
+            Degrader down = Augmenter.downscale(scales[k]);
+            List<BatchPipeline.Item> copies = new ArrayList<>();
+            for (int c = 0; c < SCALE_COPIES; c++) {
+                for (BatchPipeline.Item it : val) {
+                    copies.add(new BatchPipeline.Item(it.path(), it.label(), it.simulator(), down,
+                            it.variant() + 5000 + 100 * k + c));
+                }
+            }
+            Evaluation ev = evaluate(networks, pipeline, copies);
+            double[] fused = ev.logOdds.clone();
+            if (meta.spectral != null && meta.fusion != null) {
+                List<double[]> spectra = spectralFeatures(ev.items);
+                for (int i = 0; i < fused.length; i++) {
+                    double zCue = spectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(spectra.get(i));
+                    fused[i] = meta.fusion.fuse(fused[i], zCue);
+                }
+            }
+            z.add(fused);
+            y.add(ev.isFake);
+        }
+        ScaleCalibration sc = ScaleCalibration.fit(referenceSide, scales, z, y, meta.temperature, SCALE_L2);
+        for (int k = 0; k < scales.length; k++) {
+            double[] p = new double[z.get(k).length];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = Calibration.probabilities(new double[] {sc.slopes()[k] * z.get(k)[i] + sc.offsets()[k]},
+                        meta.temperature)[0];
+            }
+            String key = String.format(java.util.Locale.ROOT, "val_scale%.2f", scales[k]);
+            meta.metrics.put(key + "_auc", BinaryMetrics.rocAuc(y.get(k), p));
+            meta.metrics.put(key + "_balanced_accuracy_at_threshold",
+                    BinaryMetrics.confusion(y.get(k), p, meta.threshold).balancedAccuracy());
+            monitor.onMessage(String.format(java.util.Locale.ROOT, "scale calibration: inputs %.2f x %d px: z -> "
+                    + "%.3f z %+.3f (%d validation copies; balanced accuracy at the threshold %.3f)", scales[k],
+                    referenceSide, sc.slopes()[k], sc.offsets()[k], p.length,
+                    meta.metrics.get(key + "_balanced_accuracy_at_threshold")));
+        }
+        return sc;
+    }
+
+    /** Penalty of each scale knot's fit towards the clean calibration (in summed log-loss units). */
+    static final double SCALE_L2 = 1.0;
 
     /** Validation pass: mean loss, accuracy at 0.5, ROC AUC, and the raw log-odds. */
     static final class Evaluation {

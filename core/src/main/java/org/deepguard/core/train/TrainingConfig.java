@@ -31,6 +31,11 @@ import org.deepguard.core.preprocess.ResizePolicy;
  *                         the train split
  * @param resampling       with {@code spectral}: add the resampling-periodicity classifier to the hand-crafted cue
  *                         (late fusion: the two log-odds are summed); ignored without {@code spectral}
+ * @param simulation       simulated fakes (issue 22); null: none
+ * @param degradedCopies   degraded copies of each train/validation image for the cue and calibration
+ * @param scaleCalibration downscale factors (decreasing, each below 0.9) at which the fused log-odds of smaller
+ *                         inputs are recalibrated on downscaled validation images ({@link
+ *                         org.deepguard.core.metrics.ScaleCalibration}); empty: none
  */
 public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                              double minLearningRate, double warmupEpochs, double weightDecay, int patience,
@@ -38,10 +43,11 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
                              int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
                              int workers, long seed, ResizePolicy resize, PatchVoting patches, int ensemble,
                              boolean spectral, boolean resampling, SimulationConfig simulation,
-                             int degradedCopies) {
+                             int degradedCopies, java.util.List<Double> scaleCalibration) {
 
     /** Keys of the stored configuration that only change what is fitted after the network(s) are trained. */
-    static final java.util.Set<String> POST_TRAINING_KEYS = java.util.Set.of("resampling", "degradedCopies");
+    static final java.util.Set<String> POST_TRAINING_KEYS = java.util.Set.of("resampling", "degradedCopies",
+            "scaleCalibration");
 
     public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                           double minLearningRate, double warmupEpochs, double weightDecay, int patience,
@@ -65,6 +71,19 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
                 plateauPatience, workers, seed, resize, patches, ensemble, spectral, resampling, null, 0);
     }
 
+    /** Without the scale calibration (the configuration before it existed). */
+    public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
+                          double minLearningRate, double warmupEpochs, double weightDecay, int patience,
+                          AugmentationConfig augmentation, boolean classWeights, int freezeEpochs,
+                          int unfreezeLast, double finetuneLrFactor, double plateauFactor, int plateauPatience,
+                          int workers, long seed, ResizePolicy resize, PatchVoting patches, int ensemble,
+                          boolean spectral, boolean resampling, SimulationConfig simulation, int degradedCopies) {
+        this(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs, weightDecay, patience,
+                augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor, plateauFactor,
+                plateauPatience, workers, seed, resize, patches, ensemble, spectral, resampling, simulation,
+                degradedCopies, java.util.List.of());
+    }
+
     /** Two configuration maps hold the same values (key order aside), compared as JSON. */
     static boolean sameJson(java.util.Map<String, Object> a, java.util.Map<String, Object> b) {
         try {
@@ -85,6 +104,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         out.putIfAbsent("resampling", false);
         out.putIfAbsent("simulation", null);
         out.putIfAbsent("degradedCopies", 0);
+        out.putIfAbsent("scaleCalibration", java.util.List.of());
         Object aug = out.get("augmentation");
         if (aug instanceof java.util.Map<?, ?> m) {
             java.util.Map<String, Object> a = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) m);
@@ -117,6 +137,15 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         if (degradedCopies < 0 || degradedCopies > 8) {
             throw new IllegalArgumentException("degraded copies must lie in [0, 8]");
         }
+        scaleCalibration = scaleCalibration == null ? java.util.List.of() : java.util.List.copyOf(scaleCalibration);
+        for (int k = 0; k < scaleCalibration.size(); k++) {
+            double f = scaleCalibration.get(k);
+            if (!(f > 0 && f < org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM)
+                    || (k > 0 && !(f < scaleCalibration.get(k - 1)))) {
+                throw new IllegalArgumentException("scale calibration factors must decrease within (0, "
+                        + org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM + "), got " + scaleCalibration);
+            }
+        }
     }
 
     /**
@@ -128,7 +157,18 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
     public static TrainingConfig defaults(NetworkConfig network) {
         return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
                 5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed(),
-                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true, null, 0);
+                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true, null, 0, DEFAULT_SCALE_CALIBRATION);
+    }
+
+    /** The downscale factors of the default scale calibration: the sizes a 0.75 and a 0.5 downscale leave. */
+    public static final java.util.List<Double> DEFAULT_SCALE_CALIBRATION = java.util.List.of(0.75, 0.5);
+
+    /** This configuration with another scale calibration (empty: none). */
+    public TrainingConfig withScaleCalibration(java.util.List<Double> factors) {
+        return new TrainingConfig(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
+                weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
+                plateauFactor, plateauPatience, workers, seed, resize, patches, ensemble, spectral, resampling,
+                simulation, degradedCopies, factors);
     }
 
     /** The same run with another epoch budget etc. is a different run; workers are not part of it. */
@@ -136,7 +176,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         return new TrainingConfig(network, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
                 plateauFactor, plateauPatience, n, seed, resize, patches, ensemble, spectral, resampling, simulation,
-                degradedCopies);
+                degradedCopies, scaleCalibration);
     }
 
     /** Member {@code index} of a seed ensemble: a single network with its own seed. */
@@ -145,6 +185,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         NetworkConfig memberNetwork = network.withSeed(network.seed() + index);
         return new TrainingConfig(memberNetwork, epochs, batchSize, learningRate, minLearningRate, warmupEpochs,
                 weightDecay, patience, augmentation, classWeights, freezeEpochs, unfreezeLast, finetuneLrFactor,
-                plateauFactor, plateauPatience, workers, memberSeed, resize, patches, 1, false, false, simulation, 0);
+                plateauFactor, plateauPatience, workers, memberSeed, resize, patches, 1, false, false, simulation, 0,
+                java.util.List.of());
     }
 }
