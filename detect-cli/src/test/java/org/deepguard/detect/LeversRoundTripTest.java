@@ -139,4 +139,67 @@ class LeversRoundTripTest {
             assertEquals(verdict, line.get("label").asText().toLowerCase(java.util.Locale.ROOT));
         }
     }
+
+    /**
+     * The scale calibration (issue 16): an input smaller than the training images gets z -> s z + o before the
+     * temperature, with (s, o) interpolated in log size between the knots fitted on downscaled validation images;
+     * at or above 0.9 of the training size the score is unchanged.
+     */
+    @Test
+    void detectAppliesTheScaleCalibrationToSmallInputs() throws Exception {
+        TestImages.sampleDataset(dir.resolve("data"), 10, 48);
+        Manifest manifest = DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {});
+        Path manifestFile = dir.resolve("m.csv");
+        manifest.write(manifestFile);
+        manifest = Manifest.read(manifestFile);
+        TrainingConfig config = new TrainingConfig(TinyModels.tinyConfig(32, 5), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 5, null, null, 1, true, true, null, 0,
+                List.of(0.75, 0.5));
+        new Trainer(config, null).train(manifest, manifestFile, dir.resolve("model"), false);
+
+        ModelBundle bundle = ModelBundle.load(dir.resolve("model"));
+        ModelMetadata meta = bundle.metadata();
+        org.deepguard.core.metrics.ScaleCalibration sc = meta.scaleCalibration;
+        assertTrue(sc != null, "the bundle stores the scale calibration");
+        assertEquals(48, sc.referenceSide());
+        assertEquals(4, meta.formatVersion);
+        assertEquals(List.of(0.75, 0.5), Json.MAPPER.convertValue(meta.provenance.trainingConfig.get(
+                "scaleCalibration"), List.class));
+        assertTrue(meta.metrics.containsKey("val_scale0.50_balanced_accuracy_at_threshold"));
+
+        Preprocessor single = new Preprocessor(meta.preprocessing);
+        double[] knotsLog = {Math.log(0.75), Math.log(0.5)};
+        for (int side : new int[] {48, 44, 36, 30, 24, 20}) {
+            BufferedImage img = TestImages.texture(side, 90 + side);
+            Path file = TestImages.png(dir.resolve("probe-" + side + ".png"), img);
+            DetectCommandTest.Run r = DetectCommandTest.run("-m", dir.resolve("model").toString(), "--json",
+                    file.toString());
+            assertEquals(ExitCode.OK, r.code(), r.err());
+            JsonNode line = Json.MAPPER.readTree(r.out().lines().findFirst().orElseThrow());
+            double zNet = Scores.logOdds(bundle.network().outputSingle(false,
+                    single.batch(List.of(single.toTensor(img)))))[0];
+            double z = meta.fusion.fuse(zNet, meta.spectral.logOdds(img));
+            // by hand: identity from 0.9 x 48 = 43.2 px up, knots at 36 and 24 px, held below 24 px
+            double logR = Math.log(side / 48.0);
+            double s;
+            double o;
+            if (side >= 44) {
+                s = 1;
+                o = 0;
+            } else if (side >= 36) {
+                double t = (Math.log(0.9) - logR) / (Math.log(0.9) - knotsLog[0]);
+                s = 1 + t * (sc.slopes()[0] - 1);
+                o = t * sc.offsets()[0];
+            } else if (side >= 24) {
+                double t = (knotsLog[0] - logR) / (knotsLog[0] - knotsLog[1]);
+                s = sc.slopes()[0] + t * (sc.slopes()[1] - sc.slopes()[0]);
+                o = sc.offsets()[0] + t * (sc.offsets()[1] - sc.offsets()[0]);
+            } else {
+                s = sc.slopes()[1];
+                o = sc.offsets()[1];
+            }
+            assertEquals(Scores.calibrated(s * z + o, meta.temperature), line.get("p_fake").asDouble(), 2e-6,
+                    side + " px");
+        }
+    }
 }

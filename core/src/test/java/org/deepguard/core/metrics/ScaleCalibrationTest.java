@@ -1,0 +1,98 @@
+package org.deepguard.core.metrics;
+
+import org.deepguard.core.io.Json;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ScaleCalibrationTest {
+    private static final ScaleCalibration SC = new ScaleCalibration(128, new double[] {0.75, 0.5},
+            new double[] {0.8, 0.5}, new double[] {1.0, 2.0});
+
+    @Test
+    void inputsAtOrAboveNineTenthsOfTheTrainingSizeAreScoredAsTheyAre() {
+        for (int side : new int[] {116, 128, 300, 4000, 0, -1}) { // 0.9 * 128 = 115.2; 0 and -1: size unknown
+            assertEquals(3.7, SC.adjust(3.7, side), 0, side + " px");
+        }
+    }
+
+    @Test
+    void parametersAreTheKnotsAtTheKnotsAndHeldBelowTheSmallest() {
+        assertArrayEquals(new double[] {0.8, 1.0}, SC.parameters(96), 1e-12);  // 0.75 * 128
+        assertArrayEquals(new double[] {0.5, 2.0}, SC.parameters(64), 1e-12);  // 0.5 * 128
+        assertArrayEquals(new double[] {0.5, 2.0}, SC.parameters(20), 1e-12);
+        assertEquals(0.5 * 3 + 2.0, SC.adjust(3, 40), 1e-12);
+    }
+
+    @Test
+    void parametersAreLinearInLogSizeBetweenKnots() {
+        // 78.38 px is the geometric mean of 96 and 64: halfway in log size
+        double side = Math.sqrt(96.0 * 64.0);
+        int px = (int) Math.round(side);
+        double t = (Math.log(0.75) - Math.log(px / 128.0)) / (Math.log(0.75) - Math.log(0.5));
+        assertArrayEquals(new double[] {0.8 + t * (0.5 - 0.8), 1.0 + t * (2.0 - 1.0)}, SC.parameters(px), 1e-12);
+        // between 0.9 and the first knot: from the identity towards the knot
+        double u = (Math.log(0.9) - Math.log(104 / 128.0)) / (Math.log(0.9) - Math.log(0.75));
+        assertArrayEquals(new double[] {1 + u * (0.8 - 1), u * 1.0}, SC.parameters(104), 1e-12);
+    }
+
+    @Test
+    void knotsMustDecreaseBelowTheIdentityRange() {
+        assertThrows(IllegalArgumentException.class, () -> new ScaleCalibration(128, new double[] {0.5, 0.75},
+                new double[] {1, 1}, new double[] {0, 0}));
+        assertThrows(IllegalArgumentException.class, () -> new ScaleCalibration(128, new double[] {0.95},
+                new double[] {1}, new double[] {0}));
+        assertThrows(IllegalArgumentException.class, () -> new ScaleCalibration(128, new double[] {0.5},
+                new double[] {1, 2}, new double[] {0}));
+    }
+
+    /** Scores of downscaled images drifted by -3 towards "real": the knot's offset brings them back. */
+    @Test
+    void aKnotFittedOnDriftedScoresUndoesTheDrift() {
+        SplittableRandom r = new SplittableRandom(4);
+        int n = 400;
+        double[] z = new double[n];
+        boolean[] y = new boolean[n];
+        double temperature = 2.0;
+        for (int i = 0; i < n; i++) {
+            double calibrated = (r.nextDouble() - 0.5) * 8; // true log-odds
+            y[i] = r.nextDouble() < 1 / (1 + Math.exp(-calibrated));
+            z[i] = calibrated * temperature - 3; // what the model gives at this size: z/T is off by -1.5
+        }
+        ScaleCalibration sc = ScaleCalibration.fit(128, new double[] {0.5}, List.of(z), List.of(y), temperature, 1.0);
+        // (z + offset) / T should recover the true log-odds: offset ~ +3
+        assertEquals(1.0, sc.slopes()[0], 0);
+        assertEquals(3.0, sc.offsets()[0], 0.6);
+    }
+
+    @Test
+    void theShiftIsStationaryFiniteOnSeparableScoresAndPulledToZeroByThePenalty() {
+        double[] z = {-4, -2, -1, 0.5, 1, 3, 2, -3};
+        boolean[] y = {false, false, true, false, true, true, true, false};
+        double alpha = 1 / 1.5;
+        double l2 = 0.7;
+        double beta = ScaleCalibration.fitShift(z, y, alpha, l2);
+        double g = l2 * beta;
+        for (int i = 0; i < z.length; i++) {
+            g += 1 / (1 + Math.exp(-(alpha * z[i] + beta))) - (y[i] ? 1 : 0);
+        }
+        assertEquals(0, g, 1e-8);
+        // all scores far on the real side although half are fakes: a finite shift towards fake
+        double sep = ScaleCalibration.fitShift(new double[] {-30, -31, -29, -28}, new boolean[] {false, true, false,
+                true}, 1.0, 0.01);
+        assertTrue(Double.isFinite(sep) && sep > 25 && sep < 31, "shift " + sep);
+        assertEquals(0, ScaleCalibration.fitShift(z, y, alpha, 1e9), 1e-6);
+    }
+
+    @Test
+    void roundTripsThroughJson() throws Exception {
+        String json = Json.MAPPER.writeValueAsString(SC);
+        assertEquals(SC, Json.MAPPER.readValue(json, ScaleCalibration.class));
+    }
+}
