@@ -29,7 +29,7 @@ import java.util.Map;
  * @param networkLogOdds z_net: the network's image log-odds (members averaged per view, patches aggregated)
  * @param network        a z_net, the network's share (z_net itself when the model has no cue)
  * @param cueLogOdds     z_cue (NaN without a cue)
- * @param cue            b z_cue, the cue's share (0 without a cue)
+ * @param cue            b z_cue, the cue's share (b K tanh(z_cue / K) with a cue cap K; 0 without a cue)
  * @param bias           c (0 without a cue)
  * @param parts          the cue's groups and intercepts, each times b; their sum is {@code cue}
  */
@@ -69,7 +69,9 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
     /** The breakdown from the cue's feature vector ({@link SpectralClassifier#features}) and the network's z. */
     public static ScoreBreakdown of(SpectralClassifier cue, ScoreFusion fusion, double[] features, double zNet) {
         int bins = cue.config().bins();
-        double b = fusion.b();
+        double zCue = cue.logOddsOfFeatures(features);
+        // with a cue cap the cue enters as K tanh(z / K): each part keeps its share of the capped whole
+        double b = fusion.b() * (zCue == 0 ? fusion.cueSlope(0) : fusion.cappedCue(zCue) / zCue);
         List<Part> parts = new ArrayList<>();
         Map<String, Double> bands = new LinkedHashMap<>();
         double[] spectral = terms(cue.model(), java.util.Arrays.copyOf(features, bins));
@@ -87,7 +89,6 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
             }
             parts.add(new Part("resampling intercept", b * cue.resamplingModel().bias()));
         }
-        double zCue = cue.logOddsOfFeatures(features);
         return new ScoreBreakdown(fusion.fuse(zNet, zCue), zNet, fusion.a() * zNet, zCue, b * zCue, fusion.c(),
                 parts);
     }

@@ -6,13 +6,29 @@ package org.deepguard.core.spectral;
  * again a log-odds. Stored with raw-score coefficients (no standardisation) so the weights read directly as "how
  * much each detector counts". Fit it on scores the two detectors gave to images neither was trained on (held-out
  * or out-of-fold), or it learns to trust whichever overfitted more.
+ *
+ * <p>Optional cue cap ({@code cueCap} K > 0, `train --cue-cap K`): the hand-crafted cue's log-odds enter as
+ * K tanh(z_spectral / K) instead of z_spectral, so the cue alone can move the fused log-odds by at most |b| K
+ * (and by about b z_spectral while |z_spectral| is well below K). The hand-crafted cue is what a white-box attacker
+ * flips first (its log-odds are large and move far for a small pixel change); with a cap, a verdict cannot flip on
+ * the cue alone, the network has to agree. tanh rather than a hard clip keeps the score differentiable, so
+ * gradient attacks still see the cue (no gradient masking). 0 (the default, and what a bundle written before the
+ * cap reads as) means no cap.
  */
-public record ScoreFusion(double a, double b, double c) {
+public record ScoreFusion(double a, double b, double c, double cueCap) {
     public ScoreFusion {
         if (!Double.isFinite(a) || !Double.isFinite(b) || !Double.isFinite(c)) {
             throw new IllegalArgumentException("score fusion coefficients must be finite, got " + a + ", " + b + ", "
                     + c);
         }
+        if (!(cueCap >= 0) || Double.isInfinite(cueCap)) {
+            throw new IllegalArgumentException("the cue cap must be a finite log-odds >= 0 (0: none), got " + cueCap);
+        }
+    }
+
+    /** Without a cue cap. */
+    public ScoreFusion(double a, double b, double c) {
+        this(a, b, c, 0);
     }
 
     /**
@@ -22,13 +38,18 @@ public record ScoreFusion(double a, double b, double c) {
      * (a penalty of 1e-3 let them run off on the grouped dev-set folds), and fades as the set grows.
      */
     public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
+        return fit(zNetwork, zSpectral, isFake, 0);
+    }
+
+    /** As {@link #fit(double[], double[], boolean[])}, on the capped cue log-odds K tanh(z / K) when K > 0. */
+    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake, double cueCap) {
         if (zNetwork.length != zSpectral.length || zNetwork.length != isFake.length) {
             throw new IllegalArgumentException("score fusion needs equally many scores and labels, got "
                     + zNetwork.length + ", " + zSpectral.length + ", " + isFake.length);
         }
         double[][] x = new double[zNetwork.length][];
         for (int i = 0; i < x.length; i++) {
-            x[i] = new double[] {zNetwork[i], zSpectral[i]};
+            x[i] = new double[] {zNetwork[i], cap(zSpectral[i], cueCap)};
         }
         LogisticRegression m = LogisticRegression.fit(x, isFake, 1.0 / x.length,
                 LogisticRegression.ClassWeighting.NONE);
@@ -37,10 +58,29 @@ public record ScoreFusion(double a, double b, double c) {
         double[] sd = m.std();
         double a = w[0] / sd[0];
         double b = w[1] / sd[1];
-        return new ScoreFusion(a, b, m.bias() - a * mu[0] - b * mu[1]);
+        return new ScoreFusion(a, b, m.bias() - a * mu[0] - b * mu[1], cueCap);
+    }
+
+    /** K tanh(z / K), or z itself when K is 0. */
+    static double cap(double z, double cueCap) {
+        return cueCap > 0 ? cueCap * Math.tanh(z / cueCap) : z;
+    }
+
+    /** The cue's log-odds as they enter the fusion: K tanh(z / K) with a cap, z without. */
+    public double cappedCue(double zSpectral) {
+        return cap(zSpectral, cueCap);
+    }
+
+    /** d cappedCue / dz: 1 - tanh^2(z / K) with a cap, 1 without. */
+    public double cueSlope(double zSpectral) {
+        if (!(cueCap > 0)) {
+            return 1;
+        }
+        double t = Math.tanh(zSpectral / cueCap);
+        return 1 - t * t;
     }
 
     public double fuse(double zNetwork, double zSpectral) {
-        return a * zNetwork + b * zSpectral + c;
+        return a * zNetwork + b * cappedCue(zSpectral) + c;
     }
 }

@@ -64,6 +64,7 @@ public final class Trainer {
     private final Preprocessing preprocessing;
     private Path backboneWeightsFile;
     private AdversarialTraining adversarial;
+    private double cueCap;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -82,6 +83,18 @@ public final class Trainer {
     /** Hardening: train on adversarial copies of each batch (null: off, the default). */
     public Trainer adversarial(AdversarialTraining at) {
         this.adversarial = at;
+        return this;
+    }
+
+    /**
+     * Hardening of the hand-crafted cue: its log-odds enter the fusion as K tanh(z / K), the fusion is fitted on
+     * those, and K is stored in the bundle ({@link ScoreFusion#cueCap}); 0 (the default) leaves the cue uncapped.
+     */
+    public Trainer cueCap(double k) {
+        if (!(k >= 0) || Double.isInfinite(k)) {
+            throw new IllegalArgumentException("the cue cap must be a finite log-odds >= 0 (0: none), got " + k);
+        }
+        this.cueCap = k;
         return this;
     }
 
@@ -344,7 +357,7 @@ public final class Trainer {
         List<double[]> trainSpectra = config.spectral() ? spectralFeatures(cueTrain) : null;
         if (trainSpectra != null) {
             meta.spectral = fitSpectral(cueTrain, trainSpectra);
-            meta.fusion = new ScoreFusion(1, 1, 0); // without a validation split: the sum of the two log-odds
+            meta.fusion = new ScoreFusion(1, 1, 0, cueCap); // without a validation split: the sum of the two log-odds
         }
         if (!val.isEmpty()) {
             // fusion, temperature, threshold and band are fitted on the validation images as they are and, with
@@ -357,7 +370,7 @@ public final class Trainer {
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
                     zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(valSpectra.get(i));
                 }
-                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y);
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, cueCap);
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));
@@ -413,6 +426,9 @@ public final class Trainer {
         p.trainingConfig = Json.MAPPER.convertValue(config, Map.class);
         if (adversarial != null) {
             p.trainingConfig.put("adversarial", adversarial.describe());
+        }
+        if (cueCap > 0) {
+            p.trainingConfig.put("cueCap", cueCap);
         }
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
