@@ -53,7 +53,7 @@ import java.util.Map;
                 "        --noise 0 --blur-max-sigma 3 --jpeg-min-quality 30 --degraded-copies 0",
                 "  train import-keras m.h5 -o models/k --positive-class real --preprocess unit",
                 "  train --manifest m.csv -o models/hard --adversarial fgsm-rs --adversarial-eps 2",
-                "  train --manifest m.csv -o models/capped --cue-cap 1   # bound the cue's say",
+                "  train --manifest m.csv -o models/capped --cue-cap 1   # the cue moves z by <= 1",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
@@ -289,11 +289,11 @@ public class TrainCommand extends BaseCommand {
             description = "PGD steps of --adversarial pgd (default: ${DEFAULT-VALUE}).")
     int adversarialSteps;
 
-    @Option(names = "--cue-cap", defaultValue = "0", paramLabel = "K",
-            description = "Hardening of the hand-crafted cue: its log-odds enter the fusion as K*tanh(z/K), so the "
-                    + "cue alone moves the fused log-odds by at most |b|*K (b: its fusion weight) and a verdict "
-                    + "cannot flip on the cue alone; the fusion is fitted on the capped values and K is stored in "
-                    + "the bundle. 0 = no cap (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cue-cap", defaultValue = "0", paramLabel = "C",
+            description = "Hardening of the hand-crafted cue: its share b*z of the fused log-odds becomes "
+                    + "C*tanh(b*z/C), so the cue moves the fused log-odds by at most C and, with C below the "
+                    + "network's margin, a verdict cannot flip on the cue alone. Temperature and threshold are "
+                    + "fitted on the capped score; C is stored in the bundle. 0 = no cap (default: ${DEFAULT-VALUE}).")
     double cueCap;
 
     @Override

@@ -144,7 +144,7 @@ class TrainCommandTest {
         assertEquals(1.5, meta.fusion.cueCap(), 0);
         assertEquals(1.5, ((Number) meta.provenance.trainingConfig.get("cueCap")).doubleValue(), 0);
         // p_fake as detect computes it equals the cap's definition, recomputed by hand from the parts:
-        // z = a z_net + b K tanh(z_cue / K) + c, p = sigmoid(z / T)
+        // z = a z_net + C tanh(b z_cue / C) + c, p = sigmoid(z / T)
         org.deepguard.core.model.Detector detector = new org.deepguard.core.model.Detector(b);
         for (int seed = 0; seed < 3; seed++) {
             java.awt.image.BufferedImage img = TestImages.texture(32, 70 + seed);
@@ -153,7 +153,7 @@ class TrainCommandTest {
             double zNet = org.deepguard.core.model.Detector.aggregateViews(perView, new int[] {perView.length},
                     detector.preprocessor().spec().patches())[0];
             double zCue = meta.spectral.logOdds(img);
-            double z = meta.fusion.a() * zNet + meta.fusion.b() * 1.5 * Math.tanh(zCue / 1.5) + meta.fusion.c();
+            double z = meta.fusion.a() * zNet + 1.5 * Math.tanh(meta.fusion.b() * zCue / 1.5) + meta.fusion.c();
             double p = 1 / (1 + Math.exp(-z / meta.temperature));
             assertEquals(p, detector.predict(img).pFake(), 1e-5, "image " + seed);
         }

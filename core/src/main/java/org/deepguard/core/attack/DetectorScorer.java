@@ -107,7 +107,7 @@ public final class DetectorScorer implements DifferentiableScorer {
             CueGradient.Result r = CueGradient.of(cue, rgb, w, h, withGradient);
             zCue = r.logOdds();
             if (withGradient) { // a cue cap (ScoreFusion.cueCap) scales the cue's gradient by its slope
-                double k = cueWeight * (part == DetectorParts.FUSED && fusion != null ? fusion.cueSlope(zCue) : 1)
+                double k = (part == DetectorParts.FUSED && fusion != null ? fusion.cueSlope(zCue) : cueWeight)
                         / temperature;
                 double[] g = r.gradient();
                 for (int i = 0; i < g.length; i++) {

@@ -7,13 +7,13 @@ package org.deepguard.core.spectral;
  * much each detector counts". Fit it on scores the two detectors gave to images neither was trained on (held-out
  * or out-of-fold), or it learns to trust whichever overfitted more.
  *
- * <p>Optional cue cap ({@code cueCap} K > 0, `train --cue-cap K`): the hand-crafted cue's log-odds enter as
- * K tanh(z_spectral / K) instead of z_spectral, so the cue alone can move the fused log-odds by at most |b| K
- * (and by about b z_spectral while |z_spectral| is well below K). The hand-crafted cue is what a white-box attacker
- * flips first (its log-odds are large and move far for a small pixel change); with a cap, a verdict cannot flip on
- * the cue alone, the network has to agree. tanh rather than a hard clip keeps the score differentiable, so
- * gradient attacks still see the cue (no gradient masking). 0 (the default, and what a bundle written before the
- * cap reads as) means no cap.
+ * <p>Optional cue cap ({@code cueCap} C > 0, `train --cue-cap C`): the hand-crafted cue's share b z_spectral is
+ * replaced by C tanh(b z_spectral / C), so the cue moves the fused log-odds by at most C either way (and by about
+ * b z_spectral while that is well below C): z = a z_network + C tanh(b z_spectral / C) + c. The hand-crafted cue is
+ * what a white-box attacker flips first (its log-odds are large and move far for a small pixel change); with a cap
+ * below the network's margin, a verdict cannot flip on the cue alone, the network has to agree. tanh rather than a
+ * hard clip keeps the score differentiable, so gradient attacks still see the cue (no gradient masking). 0 (the
+ * default, and what a bundle written before the cap reads as) means no cap.
  */
 public record ScoreFusion(double a, double b, double c, double cueCap) {
     public ScoreFusion {
@@ -38,18 +38,13 @@ public record ScoreFusion(double a, double b, double c, double cueCap) {
      * (a penalty of 1e-3 let them run off on the grouped dev-set folds), and fades as the set grows.
      */
     public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
-        return fit(zNetwork, zSpectral, isFake, 0);
-    }
-
-    /** As {@link #fit(double[], double[], boolean[])}, on the capped cue log-odds K tanh(z / K) when K > 0. */
-    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake, double cueCap) {
         if (zNetwork.length != zSpectral.length || zNetwork.length != isFake.length) {
             throw new IllegalArgumentException("score fusion needs equally many scores and labels, got "
                     + zNetwork.length + ", " + zSpectral.length + ", " + isFake.length);
         }
         double[][] x = new double[zNetwork.length][];
         for (int i = 0; i < x.length; i++) {
-            x[i] = new double[] {zNetwork[i], cap(zSpectral[i], cueCap)};
+            x[i] = new double[] {zNetwork[i], zSpectral[i]};
         }
         LogisticRegression m = LogisticRegression.fit(x, isFake, 1.0 / x.length,
                 LogisticRegression.ClassWeighting.NONE);
@@ -58,29 +53,30 @@ public record ScoreFusion(double a, double b, double c, double cueCap) {
         double[] sd = m.std();
         double a = w[0] / sd[0];
         double b = w[1] / sd[1];
-        return new ScoreFusion(a, b, m.bias() - a * mu[0] - b * mu[1], cueCap);
+        return new ScoreFusion(a, b, m.bias() - a * mu[0] - b * mu[1]);
     }
 
-    /** K tanh(z / K), or z itself when K is 0. */
-    static double cap(double z, double cueCap) {
-        return cueCap > 0 ? cueCap * Math.tanh(z / cueCap) : z;
+    /** The same weights with the cue's share capped at {@code c} (0: no cap). */
+    public ScoreFusion withCueCap(double cap) {
+        return new ScoreFusion(a, b, c, cap);
     }
 
-    /** The cue's log-odds as they enter the fusion: K tanh(z / K) with a cap, z without. */
-    public double cappedCue(double zSpectral) {
-        return cap(zSpectral, cueCap);
+    /** The cue's share of the fused log-odds: b z without a cap, C tanh(b z / C) with one. */
+    public double cueShare(double zSpectral) {
+        double share = b * zSpectral;
+        return cueCap > 0 ? cueCap * Math.tanh(share / cueCap) : share;
     }
 
-    /** d cappedCue / dz: 1 - tanh^2(z / K) with a cap, 1 without. */
+    /** d cueShare / dz: b (1 - tanh^2(b z / C)) with a cap, b without. */
     public double cueSlope(double zSpectral) {
         if (!(cueCap > 0)) {
-            return 1;
+            return b;
         }
-        double t = Math.tanh(zSpectral / cueCap);
-        return 1 - t * t;
+        double t = Math.tanh(b * zSpectral / cueCap);
+        return b * (1 - t * t);
     }
 
     public double fuse(double zNetwork, double zSpectral) {
-        return a * zNetwork + b * cappedCue(zSpectral) + c;
+        return a * zNetwork + cueShare(zSpectral) + c;
     }
 }

@@ -87,8 +87,9 @@ public final class Trainer {
     }
 
     /**
-     * Hardening of the hand-crafted cue: its log-odds enter the fusion as K tanh(z / K), the fusion is fitted on
-     * those, and K is stored in the bundle ({@link ScoreFusion#cueCap}); 0 (the default) leaves the cue uncapped.
+     * Hardening of the hand-crafted cue: its share of the fused log-odds is capped at C (C tanh(b z / C), see
+     * {@link ScoreFusion}), with the fusion weights fitted as usual and the temperature and threshold fitted on the
+     * capped score; C is stored in the bundle ({@link ScoreFusion#cueCap}). 0 (the default) leaves the cue uncapped.
      */
     public Trainer cueCap(double k) {
         if (!(k >= 0) || Double.isInfinite(k)) {
@@ -370,7 +371,7 @@ public final class Trainer {
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
                     zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(valSpectra.get(i));
                 }
-                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, cueCap);
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y).withCueCap(cueCap);
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));

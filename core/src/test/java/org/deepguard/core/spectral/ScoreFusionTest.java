@@ -47,48 +47,26 @@ class ScoreFusionTest {
     @Test
     void aCueCapBoundsTheCuesShareAndKeepsItsSlopeNearZero() {
         ScoreFusion f = new ScoreFusion(0.9, 1.4, -0.3, 2.0);
-        // K tanh(z / K), by hand
-        assertEquals(0.9 * 0.5 + 1.4 * 2.0 * Math.tanh(5.0 / 2.0) - 0.3, f.fuse(0.5, 5.0), 1e-15);
-        // however large the cue's log-odds, its share stays within |b| K
+        // C tanh(b z / C), by hand
+        assertEquals(0.9 * 0.5 + 2.0 * Math.tanh(1.4 * 5.0 / 2.0) - 0.3, f.fuse(0.5, 5.0), 1e-15);
+        // however large the cue's log-odds, its share stays within C
         for (double z : new double[] {-1e6, -40, -3, 0, 3, 40, 1e6}) {
-            assertTrue(Math.abs(f.fuse(0, z) - f.fuse(0, 0)) <= 1.4 * 2.0 + 1e-12, "z = " + z);
+            assertTrue(Math.abs(f.fuse(0, z) - f.fuse(0, 0)) <= 2.0 + 1e-12, "z = " + z);
         }
-        // near zero the capped cue is the cue; the slope is the derivative (central difference)
-        assertEquals(1.4 * 0.01, f.fuse(0, 0.01) - f.fuse(0, 0), 1e-6); // error 1.4 K (z/K)^3 / 3
+        // near zero the capped share is b z (error 2 (b z / 2)^3 / 3); the slope is the derivative
+        assertEquals(1.4 * 0.01, f.fuse(0, 0.01) - f.fuse(0, 0), 1e-6);
         for (double z : new double[] {-3, -0.4, 0, 1.1, 6}) {
-            double fd = (f.cappedCue(z + 1e-6) - f.cappedCue(z - 1e-6)) / 2e-6;
+            double fd = (f.cueShare(z + 1e-6) - f.cueShare(z - 1e-6)) / 2e-6;
             assertEquals(fd, f.cueSlope(z), 1e-7, "z = " + z);
         }
-        // no cap: the plain sum, slope 1
+        // no cap: the plain sum, slope b
         ScoreFusion plain = new ScoreFusion(0.9, 1.4, -0.3);
         assertEquals(0, plain.cueCap(), 0);
         assertEquals(0.9 * 0.5 + 1.4 * 50 - 0.3, plain.fuse(0.5, 50), 1e-12);
-        assertEquals(1, plain.cueSlope(50), 0);
+        assertEquals(1.4, plain.cueSlope(50), 0);
+        assertEquals(f, plain.withCueCap(2.0));
         assertThrows(IllegalArgumentException.class, () -> new ScoreFusion(1, 1, 0, -1));
         assertThrows(IllegalArgumentException.class, () -> new ScoreFusion(1, 1, 0, Double.POSITIVE_INFINITY));
-    }
-
-    @Test
-    void aCappedFitIsTheFitOnTheCappedCue() {
-        SplittableRandom rnd = new SplittableRandom(5);
-        int n = 400;
-        double[] net = new double[n];
-        double[] cue = new double[n];
-        double[] capped = new double[n];
-        boolean[] y = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = rnd.nextBoolean();
-            net[i] = (y[i] ? 0.5 : -0.5) + rnd.nextGaussian();
-            cue[i] = (y[i] ? 6 : -6) + 4 * rnd.nextGaussian();
-            capped[i] = 1.5 * Math.tanh(cue[i] / 1.5);
-        }
-        ScoreFusion f = ScoreFusion.fit(net, cue, y, 1.5);
-        ScoreFusion reference = ScoreFusion.fit(net, capped, y);
-        assertEquals(1.5, f.cueCap(), 0);
-        assertEquals(reference.a(), f.a(), 1e-12);
-        assertEquals(reference.b(), f.b(), 1e-12);
-        assertEquals(reference.c(), f.c(), 1e-12);
-        assertEquals(reference.fuse(0.3, capped[7]), f.fuse(0.3, cue[7]), 1e-12);
     }
 
     @Test
