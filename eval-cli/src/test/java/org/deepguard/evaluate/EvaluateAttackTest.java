@@ -104,6 +104,11 @@ class EvaluateAttackTest {
         assertEquals(2, adv.get("worst_case").size());
         assertEquals(2 * 2, adv.get("ablation").size()); // network alone, cue alone
         assertEquals(2, adv.get("checks").size()); // doubled steps, unbounded
+        for (JsonNode row : adv.get("checks")) { // the unbounded run has 4x the steps to use its budget
+            int steps = row.get("attack").asText().equals("pgd-unbounded")
+                    ? org.deepguard.core.attack.AttackPlan.UNBOUNDED_STEPS_FACTOR : 2;
+            assertEquals(steps, row.get("mean_gradients").asDouble(), 0, row.toString());
+        }
         for (JsonNode row : adv.get("results")) {
             assertTrue(row.get("max_linf").asDouble() <= Math.floor(row.get("budget").asDouble()), row.toString());
             if (row.get("attack").asText().equals("square")) {

@@ -53,6 +53,7 @@ import java.util.Map;
                 "        --noise 0 --blur-max-sigma 3 --jpeg-min-quality 30 --degraded-copies 0",
                 "  train import-keras m.h5 -o models/k --positive-class real --preprocess unit",
                 "  train --manifest m.csv -o models/hard --adversarial fgsm-rs --adversarial-eps 2",
+                "  train --manifest m.csv -o models/capped --cue-cap 1   # the cue moves z by <= 1",
                 "",
                 "The bundle directory receives model.json, the weights, checkpoints/",
                 "(last and best, written atomically after every epoch), train-log.jsonl",
@@ -294,6 +295,13 @@ public class TrainCommand extends BaseCommand {
             description = "PGD steps of --adversarial pgd (default: ${DEFAULT-VALUE}).")
     int adversarialSteps;
 
+    @Option(names = "--cue-cap", defaultValue = "0", paramLabel = "C",
+            description = "Hardening of the hand-crafted cue: its share b*z of the fused log-odds becomes "
+                    + "C*tanh(b*z/C), so the cue moves the fused log-odds by at most C and, with C below the "
+                    + "network's margin, a verdict cannot flip on the cue alone. Temperature and threshold are "
+                    + "fitted on the capped score; C is stored in the bundle. 0 = no cap (default: ${DEFAULT-VALUE}).")
+    double cueCap;
+
     @Override
     protected int run() throws Exception {
         if (manifest == null || output == null) {
@@ -304,6 +312,10 @@ public class TrainCommand extends BaseCommand {
         Manifest m = Manifest.read(manifest);
         TrainingConfig config = trainingConfig();
         adversarialTraining(); // usage errors before any work
+        if (!(cueCap >= 0) || Double.isInfinite(cueCap)) {
+            throw new CliException(ExitCode.USAGE, "--cue-cap must be a finite log-odds >= 0 (0: none), got "
+                    + cueCap);
+        }
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
             if (adversarialMethod != null) {
@@ -326,7 +338,7 @@ public class TrainCommand extends BaseCommand {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              ConsoleMonitor monitor = new ConsoleMonitor(logWriter, output)) {
             ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
-                    .adversarial(adversarialTraining()).train(m, manifest, output, resume);
+                    .adversarial(adversarialTraining()).cueCap(cueCap).train(m, manifest, output, resume);
             var meta = bundle.metadata();
             out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
                     bundle.directory(), meta.modelId, fmt(meta.metrics.get("val_auc")), meta.threshold,
@@ -490,7 +502,8 @@ public class TrainCommand extends BaseCommand {
         }
         List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
         info(Folds.describe(by, folds.size()));
-        CrossValidation cv = new CrossValidation(config, backboneWeightsFile, CrossValidation.standardBaselines());
+        CrossValidation cv = new CrossValidation(config, backboneWeightsFile, CrossValidation.standardBaselines())
+                .cueCap(cueCap);
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
             private Progress bar;

@@ -134,6 +134,37 @@ class TrainCommandTest {
     }
 
     @Test
+    void aCueCapIsStoredAndDetectScoresWithItsDefinition() throws Exception {
+        Path out = dir.resolve("capped");
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, run(args(out, "--epochs", "1", "--cue-cap", "1.5"), new StringWriter(), e),
+                e.toString());
+        ModelBundle b = ModelBundle.load(out);
+        var meta = b.metadata();
+        assertEquals(1.5, meta.fusion.cueCap(), 0);
+        assertEquals(1.5, ((Number) meta.provenance.trainingConfig.get("cueCap")).doubleValue(), 0);
+        // p_fake as detect computes it equals the cap's definition, recomputed by hand from the parts:
+        // z = a z_net + C tanh(b z_cue / C) + c, p = sigmoid(z / T)
+        org.deepguard.core.model.Detector detector = new org.deepguard.core.model.Detector(b);
+        for (int seed = 0; seed < 3; seed++) {
+            java.awt.image.BufferedImage img = TestImages.texture(32, 70 + seed);
+            var prepared = detector.prepare(img);
+            double[] perView = detector.logOdds(detector.preprocessor().batch(prepared.views()));
+            double zNet = org.deepguard.core.model.Detector.aggregateViews(perView, new int[] {perView.length},
+                    detector.preprocessor().spec().patches())[0];
+            double zCue = meta.spectral.logOdds(img);
+            double z = meta.fusion.a() * zNet + 1.5 * Math.tanh(meta.fusion.b() * zCue / 1.5) + meta.fusion.c();
+            double p = 1 / (1 + Math.exp(-z / meta.temperature));
+            assertEquals(p, detector.predict(img).pFake(), 1e-5, "image " + seed);
+        }
+        // a negative cap is a usage error, before any work
+        StringWriter bad = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-cap"), "--epochs", "1", "--cue-cap", "-1"),
+                new StringWriter(), bad));
+        assertTrue(bad.toString().contains("--cue-cap"), bad.toString());
+    }
+
+    @Test
     void defaultEnsembleWritesMembersAndARerunDoesNotClobberThem() throws Exception {
         Path out = dir.resolve("ens");
         List<String> a = args(out, "--epochs", "1");

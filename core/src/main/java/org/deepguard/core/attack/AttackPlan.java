@@ -32,6 +32,15 @@ public record AttackPlan(List<String> attacks, double[] budgets, int pgdSteps, d
     public static final List<String> KNOWN = List.of("fgsm", "pgd", "square", "noise", "transfer");
     /** The "unbounded" budget of the sanity check: 64 levels, a quarter of the range, far beyond any threat. */
     public static final double UNBOUNDED = 64;
+    /**
+     * The unbounded run takes this many times the PGD steps (same step factor, so steps of 2.5 * 64 / (4 steps)
+     * levels). With the main run's steps, its first step was 2.5 * 64 / 5 = 32 levels: on this score (the cue's log
+     * ratios are far from linear over 32 levels) every large step overshot, the halving schedule spent all 5 steps
+     * finding a usable size, and the run stopped at 8 levels with reals unflipped, which the check read as
+     * gradient masking (dev fold 0, session 2 of issue 17). An unbounded attack must be given the iterations to
+     * use its budget.
+     */
+    public static final int UNBOUNDED_STEPS_FACTOR = 4;
 
     public AttackPlan {
         attacks = List.copyOf(attacks);
@@ -73,7 +82,7 @@ public record AttackPlan(List<String> attacks, double[] budgets, int pgdSteps, d
         m.put("square_p_init", squarePInit);
         m.put("noise_samples", noiseSamples);
         m.put("sanity_runs", checks ? "pgd with " + 2 * pgdSteps + " steps at " + checkBudget()
-                + "/255; pgd at " + UNBOUNDED + "/255" : "off");
+                + "/255; pgd with " + UNBOUNDED_STEPS_FACTOR * pgdSteps + " steps at " + UNBOUNDED + "/255" : "off");
         m.put("ablation", ablation);
         m.put("gradients", "exact: network by backpropagation (BatchNorm folded), cue analytic (FFT power spectrum "
                 + "back-propagated, |.| and max/min by subgradient); no BPDA or finite differences needed");
@@ -109,7 +118,8 @@ public record AttackPlan(List<String> attacks, double[] budgets, int pgdSteps, d
         if (checks && attacks.contains("pgd")) {
             jobs.add(new AttackSuite.Job(AttackReport.CHECK, pgd.withSteps("pgd-2x", 2 * pgdSteps), target,
                     new double[] {checkBudget()}));
-            jobs.add(new AttackSuite.Job(AttackReport.CHECK, pgd.withSteps("pgd-unbounded", pgdSteps), target,
+            jobs.add(new AttackSuite.Job(AttackReport.CHECK, pgd.withSteps("pgd-unbounded",
+                    UNBOUNDED_STEPS_FACTOR * pgdSteps), target,
                     new double[] {UNBOUNDED}));
         }
         if (ablation) {

@@ -167,12 +167,21 @@ public final class AttackReport {
         }
     }
 
-    /** Fraction of examples where attack a's attacker loss is at least b's (minus a tie margin). */
-    static double beats(boolean[] fake, AttackSuite.Run a, AttackSuite.Run b) {
+    /**
+     * Fraction of examples where attack a does at least as well as b: a flips the verdict (the attacker's goal; how
+     * far past the threshold each went no longer matters), or neither flips it and a's attacker loss is at least
+     * b's (minus a tie margin). Only b flipping an example that a does not, or b getting closer without either
+     * flipping, counts against a. (Comparing raw scores past the threshold flagged an under-converged but
+     * successful PGD as masked on the dev set: a real pushed to +0.65 by PGD against +0.97 by transfer, both
+     * called fake at a threshold of +0.26.)
+     */
+    static double beats(boolean[] fake, AttackSuite.Run a, AttackSuite.Run b, double threshold) {
         int n = 0;
         for (int i = 0; i < fake.length; i++) {
             double s = Attack.direction(fake[i]);
-            if (s * a.scores()[i] >= s * b.scores()[i] - TIE * (1 + Math.abs(b.scores()[i]))) {
+            boolean aWins = Attack.succeeded(fake[i], a.scores()[i], threshold);
+            boolean bWins = Attack.succeeded(fake[i], b.scores()[i], threshold);
+            if (aWins || !bWins && s * a.scores()[i] >= s * b.scores()[i] - TIE * (1 + Math.abs(b.scores()[i]))) {
                 n++;
             }
         }
@@ -184,7 +193,7 @@ public final class AttackReport {
         boolean[] y = labels(res.examples());
         List<Check> out = new ArrayList<>();
         List<Double> budgets = budgets(res, MAIN);
-        // 1. iterative beats single-step
+        // 1. iterative beats single-step (per example, and in success rate)
         StringBuilder d = new StringBuilder();
         boolean ok = true;
         boolean any = false;
@@ -195,7 +204,7 @@ public final class AttackReport {
                 continue;
             }
             any = true;
-            double f = beats(y, pgd, fgsm);
+            double f = beats(y, pgd, fgsm, res.thresholds().get(MAIN));
             Row rp = rowOf(rows, MAIN, "pgd", b);
             Row rf = rowOf(rows, MAIN, "fgsm", b);
             boolean here = f >= MAJORITY && !(rp.success() < rf.success());
@@ -260,7 +269,7 @@ public final class AttackReport {
                     continue;
                 }
                 seen = true;
-                double f = beats(y, pgd, o);
+                double f = beats(y, pgd, o, res.thresholds().get(MAIN));
                 pass &= f >= MAJORITY;
                 s.append(String.format(Locale.ROOT, "%s: %.0f%%; ", fmt(b), 100 * f));
             }

@@ -111,8 +111,9 @@ public final class DetectorScorer implements DifferentiableScorer {
         if (cue != null && cueWeight != 0) {
             CueGradient.Result r = CueGradient.of(cue, rgb, w, h, withGradient);
             zCue = r.logOdds();
-            if (withGradient) {
-                double k = cueWeight / temperature;
+            if (withGradient) { // a cue cap (ScoreFusion.cueCap) scales the cue's gradient by its slope
+                double k = (part == DetectorParts.FUSED && fusion != null ? fusion.cueSlope(zCue) : cueWeight)
+                        / temperature;
                 double[] g = r.gradient();
                 for (int i = 0; i < g.length; i++) {
                     grad[i] += k * g[i];

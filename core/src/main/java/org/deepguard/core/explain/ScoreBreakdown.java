@@ -31,7 +31,7 @@ import java.util.Map;
  * @param networkLogOdds z_net: the network's image log-odds (members averaged per view, patches aggregated)
  * @param network        a z_net, the network's share (z_net itself when the model has no cue)
  * @param cueLogOdds     z_cue (NaN without a cue)
- * @param cue            b z_cue, the cue's share (0 without a cue)
+ * @param cue            b z_cue, the cue's share (C tanh(b z_cue / C) with a cue cap C; 0 without a cue)
  * @param bias           c (0 without a cue), plus the scale calibration's offset for a small input
  * @param parts          the cue's groups and intercepts, each times b; their sum is {@code cue}
  */
@@ -87,7 +87,9 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
     /** The breakdown from the cue's feature vector ({@link SpectralClassifier#features}) and the network's z. */
     public static ScoreBreakdown of(SpectralClassifier cue, ScoreFusion fusion, double[] features, double zNet) {
         int bins = cue.config().bins();
-        double b = fusion.b();
+        double zCue = cue.logOddsOfFeatures(features);
+        // with a cue cap the cue's share is C tanh(b z / C): each part keeps its proportion of the capped whole
+        double b = zCue == 0 ? fusion.cueSlope(0) : fusion.cueShare(zCue) / zCue;
         List<Part> parts = new ArrayList<>();
         Map<String, Double> bands = new LinkedHashMap<>();
         double[] spectral = terms(cue.model(), java.util.Arrays.copyOf(features, bins));
@@ -105,9 +107,8 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
             }
             parts.add(new Part("resampling intercept", b * cue.resamplingModel().bias()));
         }
-        double zCue = cue.logOddsOfFeatures(features);
-        return new ScoreBreakdown(fusion.fuse(zNet, zCue), zNet, fusion.a() * zNet, zCue, b * zCue, fusion.c(),
-                parts);
+        return new ScoreBreakdown(fusion.fuse(zNet, zCue), zNet, fusion.a() * zNet, zCue, fusion.cueShare(zCue),
+                fusion.c(), parts);
     }
 
     /** w_j (x_j - mean_j) / std_j for each feature. */

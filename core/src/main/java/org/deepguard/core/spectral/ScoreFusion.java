@@ -6,13 +6,29 @@ package org.deepguard.core.spectral;
  * again a log-odds. Stored with raw-score coefficients (no standardisation) so the weights read directly as "how
  * much each detector counts". Fit it on scores the two detectors gave to images neither was trained on (held-out
  * or out-of-fold), or it learns to trust whichever overfitted more.
+ *
+ * <p>Optional cue cap ({@code cueCap} C > 0, `train --cue-cap C`): the hand-crafted cue's share b z_spectral is
+ * replaced by C tanh(b z_spectral / C), so the cue moves the fused log-odds by at most C either way (and by about
+ * b z_spectral while that is well below C): z = a z_network + C tanh(b z_spectral / C) + c. The hand-crafted cue is
+ * what a white-box attacker flips first (its log-odds are large and move far for a small pixel change); with a cap
+ * below the network's margin, a verdict cannot flip on the cue alone, the network has to agree. tanh rather than a
+ * hard clip keeps the score differentiable, so gradient attacks still see the cue (no gradient masking). 0 (the
+ * default, and what a bundle written before the cap reads as) means no cap.
  */
-public record ScoreFusion(double a, double b, double c) {
+public record ScoreFusion(double a, double b, double c, double cueCap) {
     public ScoreFusion {
         if (!Double.isFinite(a) || !Double.isFinite(b) || !Double.isFinite(c)) {
             throw new IllegalArgumentException("score fusion coefficients must be finite, got " + a + ", " + b + ", "
                     + c);
         }
+        if (!(cueCap >= 0) || Double.isInfinite(cueCap)) {
+            throw new IllegalArgumentException("the cue cap must be a finite log-odds >= 0 (0: none), got " + cueCap);
+        }
+    }
+
+    /** Without a cue cap. */
+    public ScoreFusion(double a, double b, double c) {
+        this(a, b, c, 0);
     }
 
     /**
@@ -40,7 +56,27 @@ public record ScoreFusion(double a, double b, double c) {
         return new ScoreFusion(a, b, m.bias() - a * mu[0] - b * mu[1]);
     }
 
+    /** The same weights with the cue's share capped at {@code c} (0: no cap). */
+    public ScoreFusion withCueCap(double cap) {
+        return new ScoreFusion(a, b, c, cap);
+    }
+
+    /** The cue's share of the fused log-odds: b z without a cap, C tanh(b z / C) with one. */
+    public double cueShare(double zSpectral) {
+        double share = b * zSpectral;
+        return cueCap > 0 ? cueCap * Math.tanh(share / cueCap) : share;
+    }
+
+    /** d cueShare / dz: b (1 - tanh^2(b z / C)) with a cap, b without. */
+    public double cueSlope(double zSpectral) {
+        if (!(cueCap > 0)) {
+            return b;
+        }
+        double t = Math.tanh(b * zSpectral / cueCap);
+        return b * (1 - t * t);
+    }
+
     public double fuse(double zNetwork, double zSpectral) {
-        return a * zNetwork + b * zSpectral + c;
+        return a * zNetwork + cueShare(zSpectral) + c;
     }
 }

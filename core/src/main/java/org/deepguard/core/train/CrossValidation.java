@@ -100,12 +100,19 @@ public final class CrossValidation {
 
     private final TrainingConfig config;
     private final Path backboneWeightsFile;
+    private double cueCap;
     private final List<FoldBaseline> baselines;
 
     public CrossValidation(TrainingConfig config, Path backboneWeightsFile, List<FoldBaseline> baselines) {
         this.config = config;
         this.backboneWeightsFile = backboneWeightsFile;
         this.baselines = List.copyOf(baselines);
+    }
+
+    /** Every fold's model with this cue cap ({@link Trainer#cueCap}; 0, the default: none). */
+    public CrossValidation cueCap(double k) {
+        this.cueCap = k;
+        return this;
     }
 
     /** The shortcut baselines every run reports: file size and sharpness. */
@@ -194,7 +201,7 @@ public final class CrossValidation {
             try {
                 // Always resume: the Trainer starts afresh where no checkpoint exists, and refuses a checkpoint
                 // written with another configuration.
-                bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
+                bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile).cueCap(cueCap)
                         .train(manifest, manifestFile, dir, true);
             } finally {
                 if (monitor instanceof AutoCloseable c) {

@@ -66,6 +66,7 @@ public final class Trainer {
     private final Preprocessing preprocessing;
     private Path backboneWeightsFile;
     private AdversarialTraining adversarial;
+    private double cueCap;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -84,6 +85,19 @@ public final class Trainer {
     /** Hardening: train on adversarial copies of each batch (null: off, the default). */
     public Trainer adversarial(AdversarialTraining at) {
         this.adversarial = at;
+        return this;
+    }
+
+    /**
+     * Hardening of the hand-crafted cue: its share of the fused log-odds is capped at C (C tanh(b z / C), see
+     * {@link ScoreFusion}), with the fusion weights fitted as usual and the temperature and threshold fitted on the
+     * capped score; C is stored in the bundle ({@link ScoreFusion#cueCap}). 0 (the default) leaves the cue uncapped.
+     */
+    public Trainer cueCap(double k) {
+        if (!(k >= 0) || Double.isInfinite(k)) {
+            throw new IllegalArgumentException("the cue cap must be a finite log-odds >= 0 (0: none), got " + k);
+        }
+        this.cueCap = k;
         return this;
     }
 
@@ -346,7 +360,7 @@ public final class Trainer {
         List<double[]> trainSpectra = config.spectral() ? spectralFeatures(cueTrain) : null;
         if (trainSpectra != null) {
             meta.spectral = fitSpectral(cueTrain, trainSpectra);
-            meta.fusion = new ScoreFusion(1, 1, 0); // without a validation split: the sum of the two log-odds
+            meta.fusion = new ScoreFusion(1, 1, 0, cueCap); // without a validation split: the sum of the two log-odds
         }
         if (!val.isEmpty()) {
             // fusion, temperature, threshold and band are fitted on the validation images as they are and, with
@@ -359,7 +373,7 @@ public final class Trainer {
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
                     zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(valSpectra.get(i));
                 }
-                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y);
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y).withCueCap(cueCap);
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));
@@ -418,6 +432,9 @@ public final class Trainer {
         p.trainingConfig = Json.MAPPER.convertValue(config, Map.class);
         if (adversarial != null) {
             p.trainingConfig.put("adversarial", adversarial.describe());
+        }
+        if (cueCap > 0) {
+            p.trainingConfig.put("cueCap", cueCap);
         }
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);

@@ -70,14 +70,18 @@ class DetectorGradientTest {
     }
 
     static ModelBundle bundle(String name, Preprocessing pre, boolean withCue) throws Exception {
+        return bundle(name, pre, withCue ? new ScoreFusion(0.8, 1.3, -0.2) : null);
+    }
+
+    static ModelBundle bundle(String name, Preprocessing pre, ScoreFusion fusion) throws Exception {
         ModelMetadata meta = new ModelMetadata();
         meta.network = config;
         meta.preprocessing = pre;
         meta.temperature = 1.7;
         meta.threshold = 0.4;
-        if (withCue) {
+        if (fusion != null) {
             meta.spectral = cue;
-            meta.fusion = new ScoreFusion(0.8, 1.3, -0.2);
+            meta.fusion = fusion;
         }
         return ModelBundle.save(dir.resolve(name), meta, members);
     }
@@ -179,6 +183,27 @@ class DetectorGradientTest {
         ModelBundle b = bundle("whole", Preprocessing.defaults(SIZE).withPatches(PatchVoting.meanOfLogits(3)), true);
         for (DetectorParts part : DetectorParts.values()) {
             assertGradientMatches(new DetectorScorer(b, part, 0.4), randomImage(30, 22, 7), H, 0.03, 11);
+        }
+    }
+
+    @Test
+    void withACueCapTheScoreIsDetectsAndTheGradientStillMatches() throws Exception {
+        // a cap small enough that tanh bends on these images: the capped cue's gradient is scaled by its slope
+        ModelBundle b = bundle("capped", Preprocessing.defaults(SIZE).withPatches(PatchVoting.meanOfLogits(3)),
+                new ScoreFusion(0.8, 1.3, -0.2, 0.7));
+        Detector detector = new Detector(b);
+        DetectorScorer fused = new DetectorScorer(b);
+        for (long seed = 0; seed < 3; seed++) {
+            Pixels img = Pixels.of(SampleGenerator.texture(27, 22, new SplittableRandom(seed)));
+            assertEquals(new DetectorOracle(detector).score(img), fused.score(img), 1e-5);
+        }
+        assertGradientMatches(fused, randomImage(30, 22, 7), H, 0.03, 11);
+        // the cue's share of the fused log-odds stays within the cap whatever the image
+        DetectorScorer net = new DetectorScorer(b, DetectorParts.NETWORK, 0.4);
+        for (long seed = 0; seed < 3; seed++) {
+            Pixels img = randomImage(30, 22, 20 + seed);
+            double cueShare = fused.score(img) * 1.7 - 0.8 * net.score(img) + 0.2;
+            assertTrue(Math.abs(cueShare) <= 0.7 + 1e-5, "cue share " + cueShare);
         }
     }
 

@@ -30,6 +30,10 @@ class ScoreBreakdownTest {
 
     /** A patch-voting ensemble of two tiny networks fused with a spectral + resampling cue, as `train` ships. */
     static Detector fusedEnsemble(Path dir) throws Exception {
+        return fusedEnsemble(dir, new ScoreFusion(0.8, 1.7, -0.3));
+    }
+
+    static Detector fusedEnsemble(Path dir, ScoreFusion fusion) throws Exception {
         List<BufferedImage> images = new ArrayList<>();
         boolean[] fake = new boolean[10];
         for (int i = 0; i < 10; i++) {
@@ -42,7 +46,7 @@ class ScoreBreakdownTest {
                 .withPatches(PatchVoting.meanOfLogits(3));
         meta.spectral = SpectralClassifier.fit(images, fake, new SpectrumConfig(32, 16, true, 1.0),
                 new ResamplingConfig(5, 0.01, 64), 0.1);
-        meta.fusion = new ScoreFusion(0.8, 1.7, -0.3);
+        meta.fusion = fusion;
         return new Detector(ModelBundle.save(dir, meta, List.of(HybridNetwork.build(TinyModels.tinyConfig(16, 3)),
                 HybridNetwork.build(TinyModels.tinyConfig(16, 4)))));
     }
@@ -70,6 +74,21 @@ class ScoreBreakdownTest {
         // the chart draws
         BufferedImage chart = ScoreBreakdown.of(detector, TestImages.texture(40, 1)).chartImage(480, 300);
         assertEquals(480, chart.getWidth());
+    }
+
+    @Test
+    void withACueCapTheSharesStillAddUpAndTheCueKeepsItsCappedShare() throws Exception {
+        Detector detector = fusedEnsemble(dir.resolve("capped"), new ScoreFusion(0.8, 1.7, -0.3, 0.5));
+        for (int seed = 50; seed < 53; seed++) {
+            BufferedImage img = TestImages.texture(40, seed);
+            double z = detector.imageLogOdds(List.of(detector.prepare(img)))[0];
+            ScoreBreakdown b = ScoreBreakdown.of(detector, img);
+            assertEquals(z, b.sum(), 1e-9);
+            assertEquals(0.5 * Math.tanh(1.7 * b.cueLogOdds() / 0.5), b.cue(), 1e-12);
+            assertTrue(Math.abs(b.cue()) <= 0.5);
+            double parts = b.parts().stream().mapToDouble(ScoreBreakdown.Part::logOdds).sum();
+            assertEquals(b.cue(), parts, 1e-9);
+        }
     }
 
     @Test

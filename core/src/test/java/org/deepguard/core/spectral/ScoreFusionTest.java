@@ -45,6 +45,40 @@ class ScoreFusionTest {
     }
 
     @Test
+    void aCueCapBoundsTheCuesShareAndKeepsItsSlopeNearZero() {
+        ScoreFusion f = new ScoreFusion(0.9, 1.4, -0.3, 2.0);
+        // C tanh(b z / C), by hand
+        assertEquals(0.9 * 0.5 + 2.0 * Math.tanh(1.4 * 5.0 / 2.0) - 0.3, f.fuse(0.5, 5.0), 1e-15);
+        // however large the cue's log-odds, its share stays within C
+        for (double z : new double[] {-1e6, -40, -3, 0, 3, 40, 1e6}) {
+            assertTrue(Math.abs(f.fuse(0, z) - f.fuse(0, 0)) <= 2.0 + 1e-12, "z = " + z);
+        }
+        // near zero the capped share is b z (error 2 (b z / 2)^3 / 3); the slope is the derivative
+        assertEquals(1.4 * 0.01, f.fuse(0, 0.01) - f.fuse(0, 0), 1e-6);
+        for (double z : new double[] {-3, -0.4, 0, 1.1, 6}) {
+            double fd = (f.cueShare(z + 1e-6) - f.cueShare(z - 1e-6)) / 2e-6;
+            assertEquals(fd, f.cueSlope(z), 1e-7, "z = " + z);
+        }
+        // no cap: the plain sum, slope b
+        ScoreFusion plain = new ScoreFusion(0.9, 1.4, -0.3);
+        assertEquals(0, plain.cueCap(), 0);
+        assertEquals(0.9 * 0.5 + 1.4 * 50 - 0.3, plain.fuse(0.5, 50), 1e-12);
+        assertEquals(1.4, plain.cueSlope(50), 0);
+        assertEquals(f, plain.withCueCap(2.0));
+        assertThrows(IllegalArgumentException.class, () -> new ScoreFusion(1, 1, 0, -1));
+        assertThrows(IllegalArgumentException.class, () -> new ScoreFusion(1, 1, 0, Double.POSITIVE_INFINITY));
+    }
+
+    @Test
+    void aBundleWrittenBeforeTheCapReadsAsUncapped() throws Exception {
+        ScoreFusion old = Json.MAPPER.readValue("{\"a\":0.5,\"b\":2.0,\"c\":-1.0}", ScoreFusion.class);
+        assertEquals(new ScoreFusion(0.5, 2.0, -1.0), old);
+        assertEquals(0, old.cueCap(), 0);
+        ScoreFusion capped = new ScoreFusion(0.5, 2.0, -1.0, 0.75);
+        assertEquals(capped, Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(capped), ScoreFusion.class));
+    }
+
+    @Test
     void refusesMismatchedLengths() {
         assertThrows(IllegalArgumentException.class,
                 () -> ScoreFusion.fit(new double[3], new double[2], new boolean[3]));
