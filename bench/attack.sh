@@ -12,6 +12,9 @@
 #   --ensemble 1 and EPOCHS=6 (the default trains 3 networks for up to 30 epochs);
 #   LIMIT=6 attacked images per fold (balanced by class), BUDGETS=1,2,4, STEPS=5 PGD steps, QUERIES=30 Square
 #   Attack queries per image and budget; no transfer attack (it needs a second, independently trained model per fold).
+# At a load average of 10-13 on the 2 shared cores one fold's 6 images took about 40 min of wall time (an image costs
+# about 60 gradient evaluations, a third of them the unbounded sanity run, and 90 forward passes); `ONLY=name`
+# runs configurations in parallel shells.
 #
 # Usage: bench/attack.sh [DATA_DIR] [K]
 # env: CONFIGS (name|train options per line), OUT (default bench/out/attack), EPOCHS, LIMIT, BUDGETS, ATTACKS,

@@ -111,8 +111,8 @@ public final class DetectorScorer implements DifferentiableScorer {
         if (cue != null && cueWeight != 0) {
             CueGradient.Result r = CueGradient.of(cue, rgb, w, h, withGradient);
             zCue = r.logOdds();
-            if (withGradient) { // a cue cap (ScoreFusion.cueCap) scales the cue's gradient by its slope
-                double k = (part == DetectorParts.FUSED && fusion != null ? fusion.cueSlope(zCue) : cueWeight)
+            if (withGradient) { // a cue cap (ScoreFusion.cueCap) scales the cue's gradient by its own slope
+                double k = cueWeight * (part == DetectorParts.FUSED && fusion != null ? fusion.capSlope(zCue) : 1)
                         / temperature;
                 double[] g = r.gradient();
                 for (int i = 0; i < g.length; i++) {

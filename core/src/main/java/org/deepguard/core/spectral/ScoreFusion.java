@@ -69,11 +69,16 @@ public record ScoreFusion(double a, double b, double c, double cueCap) {
 
     /** d cueShare / dz: b (1 - tanh^2(b z / C)) with a cap, b without. */
     public double cueSlope(double zSpectral) {
+        return b * capSlope(zSpectral);
+    }
+
+    /** The cap's own slope at this cue log-odds: 1 - tanh^2(b z / C) with a cap, 1 without. */
+    public double capSlope(double zSpectral) {
         if (!(cueCap > 0)) {
-            return b;
+            return 1;
         }
         double t = Math.tanh(b * zSpectral / cueCap);
-        return b * (1 - t * t);
+        return 1 - t * t;
     }
 
     public double fuse(double zNetwork, double zSpectral) {

@@ -58,6 +58,7 @@ class ScoreFusionTest {
         for (double z : new double[] {-3, -0.4, 0, 1.1, 6}) {
             double fd = (f.cueShare(z + 1e-6) - f.cueShare(z - 1e-6)) / 2e-6;
             assertEquals(fd, f.cueSlope(z), 1e-7, "z = " + z);
+            assertEquals(f.cueSlope(z), 1.4 * f.capSlope(z), 1e-15);
         }
         // no cap: the plain sum, slope b
         ScoreFusion plain = new ScoreFusion(0.9, 1.4, -0.3);
