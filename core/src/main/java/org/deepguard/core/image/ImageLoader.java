@@ -106,10 +106,18 @@ public final class ImageLoader {
      * only every k-th row and column (k = shorter side / keepSide), ending on the last row so the whole entropy-coded
      * data is still consumed: no full-size raster, no full-size RGB conversion. For callers that need only a coarse
      * view of the pixels (the perceptual hash reads a 32 x 32 grid); {@code keepSide} 0 keeps every pixel.
+     * With {@code keepSide} > 0, plain whole RGB JPEGs and PNGs go through {@link NativeDecode} (libjpeg-turbo's DCT
+     * scaling, libpng) when it accepts them; it never rejects a file, anything it declines is decoded here.
      */
     public static Checked decode(byte[] bytes, String name, Limits limits, int keepSide) throws ImageLoadException {
         if (bytes.length == 0) {
             throw new ImageLoadException(name, ImageProblem.EMPTY, null);
+        }
+        if (keepSide > 0) {
+            Checked fast = NativeDecode.tryDecode(bytes, limits, keepSide); // plain, whole files only; see there
+            if (fast != null) {
+                return fast;
+            }
         }
         ImageFormat format = sniffOrThrow(bytes, name);
         BufferedImage raw;
@@ -250,7 +258,7 @@ public final class ImageLoader {
         return base + (alpha ? "a" : "") + (bits > 8 ? "16" : "");
     }
 
-    private static int exifOrientation(byte[] bytes) {
+    static int exifOrientation(byte[] bytes) {
         try {
             Metadata metadata = ImageMetadataReader.readMetadata(new ByteArrayInputStream(bytes), bytes.length);
             ExifIFD0Directory dir = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
