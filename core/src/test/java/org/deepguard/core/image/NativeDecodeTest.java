@@ -79,6 +79,54 @@ class NativeDecodeTest {
             assertEquals(97, fast.width());
             assertArrayEquals(pixels(full.rgb()), pixels(fast.image().rgb()));
         }
+        // Adam7-interlaced: libpng through Leptonica
+        BufferedImage img = picture(83, 70, 9, BufferedImage.TYPE_3BYTE_BGR);
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new javax.imageio.IIOImage(img, null, null), param);
+        }
+        writer.dispose();
+        byte[] interlaced = out.toByteArray();
+        assertEquals(1, NativeDecode.pngHeader(interlaced)[3]);
+        ImageLoader.Checked fast = NativeDecode.tryDecode(interlaced, ImageLoader.Limits.DEFAULT, 256);
+        assertNotNull(fast);
+        assertArrayEquals(pixels(ImageLoader.decode(interlaced, "i.png", ImageLoader.Limits.DEFAULT).rgb()),
+                pixels(fast.image().rgb()));
+    }
+
+    @Test
+    void everyPngRowFilterIsUndone() {
+        // one row of 2 RGB pixels over a previous row, each filter applied by hand, must come back
+        byte[] prev = {0, 10, (byte) 200, 30, 40, 50, (byte) 250};
+        byte[] raw = {0, 12, (byte) 190, 33, (byte) 255, 0, 7};
+        for (int type = 0; type <= 4; type++) {
+            byte[] row = new byte[raw.length];
+            row[0] = (byte) type;
+            for (int i = 1; i < raw.length; i++) {
+                int a = i > 3 ? raw[i - 3] & 0xFF : 0;
+                int up = prev[i] & 0xFF;
+                int c = i > 3 ? prev[i - 3] & 0xFF : 0;
+                int p = a + up - c;
+                int pa = Math.abs(p - a), pb = Math.abs(p - up), pc = Math.abs(p - c);
+                int predictor = switch (type) {
+                    case 0 -> 0;
+                    case 1 -> a;
+                    case 2 -> up;
+                    case 3 -> (a + up) / 2;
+                    default -> pa <= pb && pa <= pc ? a : pb <= pc ? up : c;
+                };
+                row[i] = (byte) ((raw[i] & 0xFF) - predictor);
+            }
+            assertTrue(PngRows.unfilter(row, prev, 3));
+            assertArrayEquals(Arrays.copyOfRange(raw, 1, raw.length), Arrays.copyOfRange(row, 1, row.length),
+                    "filter " + type);
+        }
+        byte[] unknown = {5, 1, 2, 3};
+        assertTrue(!PngRows.unfilter(unknown, new byte[4], 3));
     }
 
     @Test
