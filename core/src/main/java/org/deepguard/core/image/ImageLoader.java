@@ -106,18 +106,23 @@ public final class ImageLoader {
      * only every k-th row and column (k = shorter side / keepSide), ending on the last row so the whole entropy-coded
      * data is still consumed: no full-size raster, no full-size RGB conversion. For callers that need only a coarse
      * view of the pixels (the perceptual hash reads a 32 x 32 grid); {@code keepSide} 0 keeps every pixel.
-     * With {@code keepSide} > 0, plain whole RGB JPEGs and PNGs go through {@link NativeDecode} (libjpeg-turbo's DCT
-     * scaling, libpng) when it accepts them; it never rejects a file, anything it declines is decoded here.
+     * Plain whole RGB JPEGs and PNGs go through {@link NativeDecode} (libjpeg-turbo, with DCT scaling when
+     * {@code keepSide} > 0; {@link PngRows}) when it accepts them: at full size its pixels equal this decoder's, and
+     * it never rejects a file: anything it declines is decoded here.
      */
     public static Checked decode(byte[] bytes, String name, Limits limits, int keepSide) throws ImageLoadException {
         if (bytes.length == 0) {
             throw new ImageLoadException(name, ImageProblem.EMPTY, null);
         }
-        if (keepSide > 0) {
-            Checked fast = NativeDecode.tryDecode(bytes, limits, keepSide); // plain, whole files only; see there
-            if (fast != null) {
-                return fast;
-            }
+        Checked fast = NativeDecode.tryDecode(bytes, limits, keepSide); // plain, whole files only; see there
+        return fast != null ? fast : decodeWithImageIo(bytes, name, limits, keepSide);
+    }
+
+    /** The ImageIO decode behind {@link #decode(byte[], String, Limits, int)}: every file it is given. */
+    static Checked decodeWithImageIo(byte[] bytes, String name, Limits limits, int keepSide)
+            throws ImageLoadException {
+        if (bytes.length == 0) {
+            throw new ImageLoadException(name, ImageProblem.EMPTY, null);
         }
         ImageFormat format = sniffOrThrow(bytes, name);
         BufferedImage raw;

@@ -30,28 +30,38 @@ import java.awt.image.DataBufferInt;
  * and reason code are exactly those of a full decode. A file that is damaged inside its entropy-coded data may make
  * libjpeg print one warning line on stderr before that fallback reports it.
  *
+ * <p>With {@code keepSide} 0 (every other stage: detect, train, evaluate) a JPEG is decoded at full size and only
+ * when its chroma layout is 4:4:4, 4:2:2 or 4:2:0, where libjpeg-turbo's pixels equal ImageIO's bit for bit (tested),
+ * so scores do not change; PNG pixels are exact either way.
+ *
  * <p>Set {@code -Ddeepguard.nativeDecode=false} to use ImageIO only (the benchmark compares both).
  */
 final class NativeDecode {
-    private static final boolean ENABLED;
+    private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("deepguard.nativeDecode"));
+    /** Smallest JPEG (pixels) decoded natively at full size: below it ImageIO is quick and loading Leptonica is not. */
+    static final long FULL_SIZE_MIN_PIXELS = 256 * 256;
 
-    static {
-        boolean ok = !"false".equalsIgnoreCase(System.getProperty("deepguard.nativeDecode"));
-        if (ok) {
+    /** Leptonica's native libraries, loaded on first use (a one-image detect of a small photo never loads them). */
+    private static final class Lept {
+        static final boolean LOADED;
+
+        static {
+            boolean ok;
             try {
                 org.bytedeco.javacpp.Loader.load(lept.class);
                 lept.setMsgSeverity(lept.L_SEVERITY_NONE); // our own one-line errors come from the fallback
+                ok = true;
             } catch (Throwable t) { // no native build for this platform: ImageIO does it all
                 ok = false;
             }
+            LOADED = ok;
         }
-        ENABLED = ok;
     }
 
     private NativeDecode() {}
 
     static boolean enabled() {
-        return ENABLED;
+        return ENABLED && Lept.LOADED;
     }
 
     /** The reduced, checked decode, or null when this path does not take the file (see the class comment). */
@@ -79,7 +89,13 @@ final class NativeDecode {
         PIX pix;
         if (format == ImageFormat.JPEG) {
             int reduction = 1;
-            while (reduction < 8 && Math.min(w, h) / (reduction * 2) >= keepSide) {
+            if (keepSide <= 0 && (size[2] == 0 || (long) w * h < FULL_SIZE_MIN_PIXELS)) {
+                return null; // full size must equal ImageIO's pixels: only the chroma layouts libjpeg 6b upsamples alike
+            }
+            if (!Lept.LOADED) {
+                return null;
+            }
+            while (keepSide > 0 && reduction < 8 && Math.min(w, h) / (reduction * 2) >= keepSide) {
                 reduction *= 2;
             }
             int[] warnings = new int[1];
@@ -92,6 +108,9 @@ final class NativeDecode {
             BufferedImage rgb = PngRows.decode(bytes, w, h, size[2]);
             return rgb == null ? null : checked(rgb, bytes, format, mode, w, h);
         } else {
+            if (!Lept.LOADED) {
+                return null;
+            }
             pix = lept.pixReadMemPng(bytes, bytes.length); // Adam7-interlaced
         }
         if (pix == null) {
@@ -131,8 +150,8 @@ final class NativeDecode {
     }
 
     /**
-     * Width and height from the frame header of a whole, plain JPEG (SOF0/1/2, 8-bit, 3 components, a scan, EOI at
-     * the very end), else null.
+     * {width, height, 1 when the chroma layout is 4:4:4, 4:2:2 or 4:2:0 else 0} from the frame header of a whole,
+     * plain JPEG (SOF0/1/2, 8-bit, 3 components, a scan, EOI at the very end), else null.
      */
     static int[] jpegFrame(byte[] b) {
         int n = b.length;
@@ -156,7 +175,7 @@ final class NativeDecode {
             }
             if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
                 boolean plain = marker == 0xC0 || marker == 0xC1 || marker == 0xC2;
-                if (!plain || frame != null || length < 8 || (b[i + 4] & 0xFF) != 8 || (b[i + 9] & 0xFF) != 3) {
+                if (!plain || frame != null || length < 17 || (b[i + 4] & 0xFF) != 8 || (b[i + 9] & 0xFF) != 3) {
                     return null;
                 }
                 int h = ((b[i + 5] & 0xFF) << 8) | (b[i + 6] & 0xFF);
@@ -164,7 +183,12 @@ final class NativeDecode {
                 if (w == 0 || h == 0) {
                     return null;
                 }
-                frame = new int[] {w, h};
+                // 4:4:4, 4:2:2 (h2v1) and 4:2:0 (h2v2) with 1x1 chroma: libjpeg-turbo's ISLOW IDCT, fancy upsampling
+                // and colour conversion give exactly libjpeg 6b's (ImageIO's) pixels; 4:4:0 and others do not
+                int luma = b[i + 11] & 0xFF;
+                boolean classic = (luma == 0x11 || luma == 0x21 || luma == 0x22)
+                        && (b[i + 14] & 0xFF) == 0x11 && (b[i + 17] & 0xFF) == 0x11;
+                frame = new int[] {w, h, classic ? 1 : 0};
             }
             if (marker == 0xDA) {
                 return frame; // entropy-coded data follows; the decoder checks it, EOI was checked above

@@ -69,6 +69,42 @@ class NativeDecodeTest {
     }
 
     @Test
+    void fullSizeJpegPixelsEqualImageIoBitForBitSoScoresDoNotChange() throws Exception {
+        BufferedImage img = picture(400, 300, 11, BufferedImage.TYPE_INT_RGB);
+        byte[] baseline = encode(img, "jpg"); // ImageIO writes 4:2:0
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new javax.imageio.IIOImage(img, null, null), param);
+        }
+        writer.dispose();
+        for (byte[] bytes : new byte[][] {baseline, out.toByteArray()}) {
+            assertEquals(1, NativeDecode.jpegFrame(bytes)[2]);
+            ImageLoader.Checked fast = NativeDecode.tryDecode(bytes, ImageLoader.Limits.DEFAULT, 0);
+            assertNotNull(fast);
+            ImageLoader.Checked imageIo = ImageLoader.decodeWithImageIo(bytes, "p.jpg", ImageLoader.Limits.DEFAULT, 0);
+            assertEquals(imageIo.image().colorMode(), fast.image().colorMode());
+            assertArrayEquals(pixels(imageIo.image().rgb()), pixels(fast.image().rgb()));
+            // and ImageLoader's public decode is the native one here
+            assertArrayEquals(pixels(imageIo.image().rgb()),
+                    pixels(ImageLoader.decode(bytes, "p.jpg", ImageLoader.Limits.DEFAULT).rgb()));
+        }
+        // a 4:4:0 layout (luma sampled 1x2) upsamples differently in libjpeg-turbo: left to ImageIO at full size
+        byte[] tall = baseline.clone();
+        int sof = indexOf(tall, new String(new char[] {(char) 0xFF, (char) 0xC0}, 0, 2));
+        assertEquals(0x22, tall[sof + 11] & 0xFF);
+        tall[sof + 11] = 0x12;
+        assertEquals(0, NativeDecode.jpegFrame(tall)[2]);
+        assertNull(NativeDecode.tryDecode(tall, ImageLoader.Limits.DEFAULT, 0));
+        // small photos stay with ImageIO at full size (Leptonica is not even loaded for them)
+        assertNull(NativeDecode.tryDecode(encode(picture(200, 150, 12, BufferedImage.TYPE_INT_RGB), "jpg"),
+                ImageLoader.Limits.DEFAULT, 0));
+    }
+
+    @Test
     void pngPixelsEqualImageIoExactly() throws Exception {
         for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR}) {
             byte[] bytes = encode(picture(97, 61, 5, type), "png");
@@ -174,7 +210,7 @@ class NativeDecodeTest {
         outer:
         for (int i = 0; i + s.length() <= b.length; i++) {
             for (int j = 0; j < s.length(); j++) {
-                if (b[i + j] != s.charAt(j)) {
+                if ((b[i + j] & 0xFF) != s.charAt(j)) {
                     continue outer;
                 }
             }
