@@ -127,11 +127,18 @@ final class NativeDecode {
             IntPointer data = lept.pixGetData(pix);
             rgb = new BufferedImage(pw, ph, BufferedImage.TYPE_INT_RGB);
             int[] dst = ((DataBufferInt) rgb.getRaster().getDataBuffer()).getData();
-            int[] row = new int[wpl];
-            for (int y = 0; y < ph; y++) {
-                data.position((long) y * wpl).get(row, 0, wpl);
-                for (int x = 0, o = y * pw; x < pw; x++) {
-                    dst[o + x] = row[x] >>> 8; // Leptonica's 32-bit pixel is 0xRRGGBBAA
+            if (wpl == pw) { // 32 bpp: one word per pixel, no row padding
+                data.get(dst, 0, pw * ph);
+                for (int i = 0; i < dst.length; i++) {
+                    dst[i] >>>= 8; // Leptonica's 32-bit pixel is 0xRRGGBBAA
+                }
+            } else {
+                int[] row = new int[wpl];
+                for (int y = 0; y < ph; y++) {
+                    data.position((long) y * wpl).get(row, 0, wpl);
+                    for (int x = 0, o = y * pw; x < pw; x++) {
+                        dst[o + x] = row[x] >>> 8;
+                    }
                 }
             }
         } finally {
