@@ -25,7 +25,8 @@ import java.awt.image.DataBufferInt;
  *       premature end, corrupt data, bad Huffman code, extraneous bytes; {@link PngRows}, and libpng
  *       for an interlaced PNG, stop on a CRC or zlib error or a wrong amount of image data).</li>
  * </ul>
- * Everything else (truncated, damaged, grey, palette, 16-bit, CMYK, with transparency or an ICC profile, any other
+ * Everything else (truncated, damaged, grey, palette, 16-bit, CMYK, with transparency, an ICC profile or an Adobe
+ * colour-transform segment, any other
  * format, or the native libraries missing) returns {@code null} and the caller takes the ImageIO path, whose verdict
  * and reason code are exactly those of a full decode. A file that is damaged inside its entropy-coded data may make
  * libjpeg print one warning line on stderr before that fallback reports it.
@@ -180,6 +181,11 @@ final class NativeDecode {
             if (length < 2 || i + 2 + length > n) {
                 return null;
             }
+            if ((marker == 0xE2 && startsWith(b, i + 4, "ICC_PROFILE")) || (marker == 0xEE && startsWith(b, i + 4, "Adobe"))) {
+                // an embedded colour profile (ImageIO's reader converts it to sRGB) or Adobe's colour transform flag:
+                // libjpeg's raw RGB would differ, so ImageIO keeps these
+                return null;
+            }
             if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
                 boolean plain = marker == 0xC0 || marker == 0xC1 || marker == 0xC2;
                 if (!plain || frame != null || length < 17 || (b[i + 4] & 0xFF) != 8 || (b[i + 9] & 0xFF) != 3) {
@@ -203,6 +209,18 @@ final class NativeDecode {
             i += 2 + length;
         }
         return null;
+    }
+
+    private static boolean startsWith(byte[] b, int at, String ascii) {
+        if (at + ascii.length() > b.length) {
+            return false;
+        }
+        for (int k = 0; k < ascii.length(); k++) {
+            if (b[at + k] != ascii.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** PNG chunks this path accepts besides IHDR, IDAT and IEND: none changes the decoded RGB values. */

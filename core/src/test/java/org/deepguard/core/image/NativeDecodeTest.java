@@ -99,6 +99,22 @@ class NativeDecodeTest {
         tall[sof + 11] = 0x12;
         assertEquals(0, NativeDecode.jpegFrame(tall)[2]);
         assertNull(NativeDecode.tryDecode(tall, ImageLoader.Limits.DEFAULT, 0));
+        // an embedded ICC profile (ImageIO converts it to sRGB) or an Adobe segment: left to ImageIO, reduced or not
+        for (String tag : new String[] {"ICC_PROFILE", "Adobe"}) {
+            byte[] payload = (tag + "\0 some profile bytes").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            byte[] withSegment = new byte[baseline.length + 4 + payload.length];
+            withSegment[0] = (byte) 0xFF;
+            withSegment[1] = (byte) 0xD8;
+            withSegment[2] = (byte) 0xFF;
+            withSegment[3] = (byte) (tag.equals("Adobe") ? 0xEE : 0xE2);
+            withSegment[4] = (byte) ((payload.length + 2) >> 8);
+            withSegment[5] = (byte) (payload.length + 2);
+            System.arraycopy(payload, 0, withSegment, 6, payload.length);
+            System.arraycopy(baseline, 2, withSegment, 6 + payload.length, baseline.length - 2);
+            assertNull(NativeDecode.jpegFrame(withSegment), tag);
+            assertNull(NativeDecode.tryDecode(withSegment, ImageLoader.Limits.DEFAULT, 0), tag);
+            assertNull(NativeDecode.tryDecode(withSegment, ImageLoader.Limits.DEFAULT, 256), tag);
+        }
         // small photos stay with ImageIO at full size (Leptonica is not even loaded for them)
         assertNull(NativeDecode.tryDecode(encode(picture(200, 150, 12, BufferedImage.TYPE_INT_RGB), "jpg"),
                 ImageLoader.Limits.DEFAULT, 0));
