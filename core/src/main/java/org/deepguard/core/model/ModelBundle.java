@@ -160,16 +160,30 @@ public final class ModelBundle {
             }
             return graphs;
         }
-        Backend.init(); // once, before the workers: DL4J decides on oneDNN helpers when layers are created
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "bundle-load");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<java.util.concurrent.Future<ComputationGraph>> loads = new ArrayList<>();
+            // The checksums need no native code: they run while this thread loads ND4J's native libraries (about a
+            // second cold), and each member is restored only after its own checksum matched.
+            List<java.util.concurrent.Future<BundleException>> checks = new ArrayList<>();
             for (ModelMetadata.WeightsFile f : files) {
-                loads.add(pool.submit(() -> loadWeights(dir.resolve(f.file()), f.sha256())));
+                checks.add(pool.submit(() -> checkWeights(dir.resolve(f.file()), f.sha256())));
+            }
+            Backend.init(); // once, before the restores: DL4J decides on oneDNN helpers when layers are created
+            List<java.util.concurrent.Future<ComputationGraph>> loads = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                Path weights = dir.resolve(files.get(i).file());
+                java.util.concurrent.Future<BundleException> check = checks.get(i);
+                loads.add(pool.submit(() -> {
+                    BundleException bad = check.get();
+                    if (bad != null) {
+                        throw bad;
+                    }
+                    return loadWeights(weights, null);
+                }));
             }
             List<ComputationGraph> graphs = new ArrayList<>();
             for (java.util.concurrent.Future<ComputationGraph> f : loads) {
@@ -188,6 +202,22 @@ public final class ModelBundle {
             return graphs;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** The problem with a member's weights file (missing, or not matching its checksum), or null when it is fine. */
+    private static BundleException checkWeights(Path weights, String sha256) {
+        try {
+            if (!Files.isRegularFile(weights)) {
+                return new BundleException(weights + ": weights file is missing");
+            }
+            if (sha256 != null && !sha256.equals(Hashing.sha256(weights))) {
+                return new BundleException(weights + ": weights do not match the checksum in " + METADATA_FILE
+                        + " (file damaged or replaced)");
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return new BundleException(weights + ": cannot load weights (" + e.getMessage() + ")", e);
         }
     }
 
