@@ -8,8 +8,9 @@ weight_names attribute and the weights under <layer>/<weight name>. Batch-norm m
 statistics of a few random calibration images, as a trained network's are, so activations stay of order one.
 
     /usr/bin/python3 make_notop.py                  # the test fixtures of core's KerasBackboneTest (run here)
-    /usr/bin/python3 make_notop.py --full OUT.h5    # true ResNet50 shapes (about 94 MB): for trying
-                                                    # `train --backbone-weights OUT.h5` without the real file
+    /usr/bin/python3 make_notop.py --full OUT.h5 [--size PX]   # true ResNet50 shapes (about 94 MB), BN statistics
+                                      # calibrated at PX (default 64): for trying `train --backbone-weights OUT.h5`
+                                      # without the real file
 
 The test fixtures are a reduced-width ResNet50 (stem 2, stage widths 2-4-8-16 instead of 64-64-128-256-512, the
 same 3-4-6-3 blocks and Keras geometry) so they stay small; the expected pooled features come from the NumPy forward
@@ -127,15 +128,17 @@ def small():
                    "pooled": [[float(v) for v in row] for row in pooled]}, f)
 
 
-def full(path):
-    m, _ = build(FULL_WIDTHS, 32, "tf2")
+def full(path, size):
+    m, _ = build(FULL_WIDTHS, size, "tf2")
     save_weights(path, m, tf2_layer_order(m))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--full":
-        full(sys.argv[2])
-    elif len(sys.argv) == 1:
+    args = sys.argv[1:]
+    if len(args) in (2, 4) and args[0] == "--full" and (len(args) == 2 or args[2] == "--size"):
+        # BN statistics calibrated at the size the network will see (stage 5 is 1x1 at 32 px, 2x2 at 64 px)
+        full(args[1], int(args[3]) if len(args) == 4 else 64)
+    elif not args:
         small()
     else:
-        sys.exit("usage: make_notop.py [--full OUT.h5]")
+        sys.exit("usage: make_notop.py [--full OUT.h5 [--size PX]]")
