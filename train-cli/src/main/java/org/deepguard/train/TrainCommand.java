@@ -8,6 +8,7 @@ import org.deepguard.cli.Progress;
 import org.deepguard.core.data.Folds;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.io.Json;
+import org.deepguard.core.keras.KerasBackbone;
 import org.deepguard.core.model.Backbone;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.ModelBundle;
@@ -44,6 +45,8 @@ import java.util.Map;
                 "  train --manifest data/manifest.csv -o models/v1",
                 "  train --manifest m.csv -o models/small --image-size 64 \\",
                 "        --backbone resnet50_lite --epochs 10",
+                "  train --manifest m.csv -o models/imagenet \\",
+                "        --backbone-weights ~/.keras/models/" + KerasBackbone.NOTOP_FILE,
                 "  train --manifest m.csv -o models/v1 --resume   # continue a killed run",
                 "  train --manifest m.csv -o models/p --image-size 64 --patches 3 --ensemble 3",
                 "  train --manifest m.csv -o cv/default --cv 5    # grouped 5-fold CV",
@@ -98,17 +101,28 @@ public class TrainCommand extends BaseCommand {
     int patience;
 
     @Option(names = "--backbone", defaultValue = "auto",
-            description = "auto, resnet50, resnet50_lite (64x downsampling, 4x cheaper) or none. auto: the hybrid "
-                    + "with resnet50 when ImageNet weights are used, else the CNN branch alone, which learns far "
-                    + "better than a randomly initialised ResNet50 on small data (default: ${DEFAULT-VALUE}).")
+            description = "auto, resnet50, resnet50_keras (Keras geometry, for Keras weights), resnet50_lite (64x "
+                    + "downsampling, 4x cheaper) or none. auto: the hybrid when ImageNet weights are used (with "
+                    + "resnet50_keras for a Keras .h5, given or found in ~/.keras/models), else the CNN branch alone, "
+                    + "which learns far better than a randomly initialised ResNet50 on small data (default: "
+                    + "${DEFAULT-VALUE}).")
     String backboneChoice;
 
-    @Option(names = "--backbone-weights", defaultValue = "random",
-            description = "random or imagenet (zoo download or --backbone-weights-file) (default: ${DEFAULT-VALUE}).")
-    BackboneWeights backboneWeights;
+    @Option(names = "--backbone-weights", paramLabel = "random|imagenet|FILE",
+            description = {"How the ResNet50 branch starts: random; imagenet (the DL4J zoo's weights: "
+                    + "--backbone-weights-file, the zoo cache or a download, else Keras's file in ~/.keras/models); "
+                    + "or FILE, a Keras ResNet50 notop .h5 such as ~/.keras/models/" + KerasBackbone.NOTOP_FILE
+                    + ", which gives the branch Keras geometry and caffe preprocessing (a DL4J zoo .zip works "
+                    + "too). Default: that Keras file when it is present and --backbone is auto, else random."})
+    String backboneWeightsChoice;
 
-    @Option(names = "--backbone-weights-file", paramLabel = "ZIP", description = "Local DL4J zoo ResNet50 weights (resnet50_dl4j_inference.v3.zip).")
+    @Option(names = "--backbone-weights-file", paramLabel = "ZIP|H5",
+            description = "Local ImageNet weights for --backbone-weights imagenet: the DL4J zoo's "
+                    + "resnet50_dl4j_inference.v3.zip (or a Keras notop .h5).")
     Path backboneWeightsFile;
+
+    /** The weights file the run uses (resolved from the two options above and ~/.keras/models), or null. */
+    private Path weightsFile;
 
     @Option(names = "--cnn-channels", split = ",", defaultValue = "32,64,128,256",
             description = "Channels of the CNN branch blocks (default: ${DEFAULT-VALUE}).")
@@ -337,7 +351,7 @@ public class TrainCommand extends BaseCommand {
         try (BufferedWriter logWriter = Files.newBufferedWriter(log, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              ConsoleMonitor monitor = new ConsoleMonitor(logWriter, output)) {
-            ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile)
+            ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(weightsFile)
                     .adversarial(adversarialTraining()).cueCap(cueCap).train(m, manifest, output, resume);
             var meta = bundle.metadata();
             out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
@@ -387,10 +401,10 @@ public class TrainCommand extends BaseCommand {
 
     /** The training configuration the options describe (shared by one training and each cross-validation fold). */
     private TrainingConfig trainingConfig() {
-        if (backboneWeightsFile != null) {
-            backboneWeights = BackboneWeights.IMAGENET;
-        }
-        Backbone backbone = resolveBackbone();
+        WeightsChoice weights = weightsChoice();
+        weightsFile = weights.file();
+        BackboneWeights backboneWeights = weights.weights();
+        Backbone backbone = resolveBackbone(weights);
         String input = branchInput();
         NetworkConfig net = NetworkConfig.defaults(imageSize, seed).withBackbone(backbone, backboneWeights)
                 .withCnnChannels(cnnChannels).withHighPass(!input.equals("rgb"))
@@ -450,16 +464,89 @@ public class TrainCommand extends BaseCommand {
         }
     }
 
-    private Backbone resolveBackbone() {
-        if (!backboneChoice.equalsIgnoreCase("auto")) {
-            try {
-                return Backbone.valueOf(backboneChoice.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new CliException(ExitCode.USAGE, "--backbone must be auto, resnet50, resnet50_lite or none, got '"
-                        + backboneChoice + "'");
+    /**
+     * How the branch starts and from which file.
+     *
+     * @param keras the file is a Keras .h5 (the branch then needs Keras geometry)
+     */
+    record WeightsChoice(BackboneWeights weights, Path file, boolean keras) {}
+
+    /** --backbone-weights and --backbone-weights-file, with Keras's notop file in ~/.keras/models as the default. */
+    WeightsChoice weightsChoice() {
+        String v = backboneWeightsChoice == null ? null : backboneWeightsChoice.trim();
+        BackboneWeights kind;
+        Path file = backboneWeightsFile;
+        if (v == null) {
+            Path keras = KerasBackbone.defaultFile();
+            boolean auto = backboneChoice.equalsIgnoreCase("auto") || backboneChoice.equalsIgnoreCase("resnet50_keras");
+            if (file == null && auto && Files.isRegularFile(keras)) {
+                info("backbone weights: Keras ImageNet weights found at " + keras + " (--backbone-weights random "
+                        + "leaves them out)");
+                file = keras;
             }
+            kind = file != null ? BackboneWeights.IMAGENET : BackboneWeights.RANDOM;
+        } else if (v.equalsIgnoreCase("random")) {
+            if (file != null) {
+                throw new CliException(ExitCode.USAGE, "--backbone-weights random contradicts --backbone-weights-file");
+            }
+            kind = BackboneWeights.RANDOM;
+        } else if (v.equalsIgnoreCase("imagenet")) {
+            kind = BackboneWeights.IMAGENET;
+            if (file == null && !Files.exists(org.deepguard.core.model.PretrainedWeights.zooCacheFile())
+                    && Files.isRegularFile(KerasBackbone.defaultFile())) {
+                file = KerasBackbone.defaultFile();
+                info("backbone weights: no DL4J zoo file cached, using Keras's " + file);
+            }
+        } else {
+            if (file != null) {
+                throw new CliException(ExitCode.USAGE, "give the weights file once: --backbone-weights FILE or "
+                        + "--backbone-weights imagenet --backbone-weights-file FILE");
+            }
+            kind = BackboneWeights.IMAGENET;
+            file = Path.of(v.startsWith("~/") ? System.getProperty("user.home") + v.substring(1) : v);
         }
-        if (backboneWeights == BackboneWeights.IMAGENET) {
+        if (file == null) {
+            return new WeightsChoice(kind, null, false);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new CliException(ExitCode.INPUT, file + ": no such file (--backbone-weights takes random, imagenet "
+                    + "or a weights file: a Keras ResNet50 notop .h5 or the DL4J zoo .zip)");
+        }
+        try {
+            return new WeightsChoice(kind, file, KerasBackbone.isHdf5(file));
+        } catch (IOException e) {
+            throw new CliException(ExitCode.INPUT, file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    private Backbone resolveBackbone(WeightsChoice weights) {
+        if (!backboneChoice.equalsIgnoreCase("auto")) {
+            Backbone b;
+            try {
+                b = Backbone.valueOf(backboneChoice.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCode.USAGE, "--backbone must be auto, resnet50, resnet50_keras, "
+                        + "resnet50_lite or none, got '" + backboneChoice + "'");
+            }
+            if (weights.keras() && b == Backbone.RESNET50) {
+                info("backbone: Keras weights need Keras geometry, so the branch is resnet50_keras");
+                return Backbone.RESNET50_KERAS;
+            }
+            if (weights.keras() && b != Backbone.RESNET50_KERAS) {
+                throw new CliException(ExitCode.USAGE, "--backbone " + backboneChoice.toLowerCase(java.util.Locale.ROOT)
+                        + " cannot take Keras weights (" + weights.file() + "): use --backbone auto or resnet50_keras");
+            }
+            if (b == Backbone.RESNET50_KERAS && weights.weights() == BackboneWeights.IMAGENET && !weights.keras()) {
+                throw new CliException(ExitCode.USAGE, "--backbone resnet50_keras takes Keras weights: " + (weights
+                        .file() == null ? "pass --backbone-weights FILE.h5 or place the notop file at "
+                        + KerasBackbone.defaultFile() : weights.file() + " is not a Keras .h5 (a DL4J zoo file?)"));
+            }
+            return b;
+        }
+        if (weights.keras()) {
+            return Backbone.RESNET50_KERAS;
+        }
+        if (weights.weights() == BackboneWeights.IMAGENET) {
             return Backbone.RESNET50;
         }
         info("backbone auto: no ImageNet weights, so the CNN branch alone (a randomly initialised ResNet50 adds "
@@ -502,7 +589,7 @@ public class TrainCommand extends BaseCommand {
         }
         List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
         info(Folds.describe(by, folds.size()));
-        CrossValidation cv = new CrossValidation(config, backboneWeightsFile, CrossValidation.standardBaselines())
+        CrossValidation cv = new CrossValidation(config, weightsFile, CrossValidation.standardBaselines())
                 .cueCap(cueCap);
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {

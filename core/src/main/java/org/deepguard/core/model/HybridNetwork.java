@@ -18,9 +18,14 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deepguard.core.preprocess.Preprocessing;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
@@ -48,6 +53,16 @@ public final class HybridNetwork {
     public static final String BACKBONE_POOL = "backbone_gap";
     public static final String MERGE = "merge";
     public static final String HIGH_PASS = "highpass";
+    /** The fixed layer that gives a Keras-geometry backbone caffe-style input (see {@link Backbone#RESNET50_KERAS}). */
+    public static final String KERAS_CAFFE = "keras_caffe";
+    /** The zero padding before a Keras-geometry stem: present only in that geometry. */
+    public static final String KERAS_STEM_PAD = "stem-pad1";
+    /** Stem and stage widths (bottleneck widths of stages 2-5) of ResNet50. */
+    public static final int[] RESNET50_WIDTHS = {64, 64, 128, 256, 512};
+    /** Keras's BatchNormalization epsilon in ResNet50. */
+    public static final double KERAS_BN_EPS = 1.001e-5;
+    /** keras.applications.resnet50.preprocess_input's mean, in BGR order and 0-255 units. */
+    static final double[] CAFFE_MEAN_BGR = {103.939, 116.779, 123.68};
     /** Class indices of the softmax output. */
     public static final int REAL = 0;
     public static final int FAKE = 1;
@@ -76,6 +91,11 @@ public final class HybridNetwork {
         graph.init();
         if (graph.getConfiguration().getVertices().containsKey(HIGH_PASS)) {
             graph.getLayer(HIGH_PASS).getParam("W").assign(HighPassFilters.weights());
+        }
+        if (graph.getConfiguration().getVertices().containsKey(KERAS_CAFFE)) {
+            INDArray[] wb = caffeAffine(Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+            graph.getLayer(KERAS_CAFFE).getParam("W").assign(wb[0]);
+            graph.getLayer(KERAS_CAFFE).getParam("b").assign(wb[1]);
         }
         return graph;
     }
@@ -111,7 +131,9 @@ public final class HybridNetwork {
 
         List<String> pooled = new ArrayList<>();
         pooled.add(addCnnBranch(g, config.cnnChannels(), config.highPass(), config.residualOnly()));
-        if (config.backbone().isResNet()) {
+        if (config.backbone() == Backbone.RESNET50_KERAS) {
+            pooled.add(addKerasResNet50(g, RESNET50_WIDTHS));
+        } else if (config.backbone().isResNet()) {
             pooled.add(addResNet50(g, config.backbone() == Backbone.RESNET50_LITE));
         }
         String features = pooled.get(0);
@@ -244,31 +266,108 @@ public final class HybridNetwork {
         return BACKBONE_POOL;
     }
 
+    /**
+     * The Keras-geometry ResNet50 branch alone, for tests with small Keras fixtures and for feature extraction:
+     * input (the hybrid's: ImageNet-normalised RGB, NCHW) - fixed caffe layer - ResNet50 - global average pool,
+     * which is the output. {@code widths}: stem and stage widths, {@link #RESNET50_WIDTHS} for ResNet50.
+     */
+    public static ComputationGraph kerasResNet50(int inputSize, int[] widths) {
+        GraphBuilder g = new GraphBuilder(new NeuralNetConfiguration.Builder()
+                .weightInit(WeightInit.RELU)
+                .activation(Activation.IDENTITY)
+                .convolutionMode(ConvolutionMode.Same)
+                .graphBuilder()
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(inputSize, inputSize, 3)), name -> false);
+        g.setOutputs(addKerasResNet50(g, widths));
+        return init(new ComputationGraph(g.build()));
+    }
+
+    /**
+     * The 1x1 convolution (W [3, 3, 1, 1], b [3]) from {@code (x/255 - mean)/std} in RGB to Keras's caffe input
+     * {@code 255 x - mean_caffe} in BGR: output channel o (B, G, R) reads RGB channel 2 - o.
+     */
+    static INDArray[] caffeAffine(float[] mean, float[] std) {
+        INDArray w = Nd4j.zeros(DataType.FLOAT, 3, 3, 1, 1);
+        INDArray b = Nd4j.zeros(DataType.FLOAT, 1, 3);
+        for (int o = 0; o < 3; o++) {
+            int rgb = 2 - o;
+            w.putScalar(new long[] {o, rgb, 0, 0}, 255.0 * std[rgb]);
+            b.putScalar(0, o, 255.0 * mean[rgb] - CAFFE_MEAN_BGR[o]);
+        }
+        return new INDArray[] {w, b};
+    }
+
+    /**
+     * ResNet50 with Keras geometry (see {@link Backbone#RESNET50_KERAS}) behind its fixed caffe layer, with the
+     * zoo's vertex names (so freezing, fine-tuning and Grad-CAM treat it as the other ResNet50s).
+     */
+    private static String addKerasResNet50(GraphBuilder g, int[] widths) {
+        // frozen always: it is preprocessing; explanation and attack copies unwrap it, so gradients reach the input
+        g.addLayer(KERAS_CAFFE, new FrozenLayer(new ConvolutionLayer.Builder(1, 1).stride(1, 1).nOut(3)
+                .hasBias(true).build()), INPUT);
+        g.addLayer(KERAS_STEM_PAD, new ZeroPaddingLayer.Builder(3, 3).build(), KERAS_CAFFE);
+        g.addLayer("stem-cnn1", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(widths[0])
+                .convolutionMode(ConvolutionMode.Truncate).build(), KERAS_STEM_PAD);
+        g.addLayer("stem-batch1", kerasBatchNorm().build(), "stem-cnn1");
+        g.addLayer("stem-act1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem-batch1");
+        g.addLayer("stem-pad2", new ZeroPaddingLayer.Builder(1, 1).build(), "stem-act1");
+        g.addLayer("stem-maxpool1", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
+                .convolutionMode(ConvolutionMode.Truncate).build(), "stem-pad2");
+        String in = "stem-maxpool1";
+        int[] blocks = {3, 4, 6, 3};
+        for (int s = 0; s < 4; s++) {
+            String stage = String.valueOf(s + 2);
+            int width = widths[s + 1];
+            for (int b = 0; b < blocks[s]; b++) {
+                String block = String.valueOf((char) ('a' + b));
+                int stride = b == 0 && s > 0 ? 2 : 1;
+                in = bottleneck(g, stage + block, in, width, 4 * width, stride, b == 0, true);
+            }
+        }
+        g.addLayer(BACKBONE_POOL, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
+        return BACKBONE_POOL;
+    }
+
+    private static BatchNormalization.Builder kerasBatchNorm() {
+        return new BatchNormalization.Builder().eps(KERAS_BN_EPS).useLogStd(false);
+    }
+
     /** A bottleneck block 1x1 - 3x3 - 1x1 with identity or projection shortcut; returns the block's output. */
     private static String bottleneck(GraphBuilder g, String id, String in, int width,
                                      int out, int stride, boolean project) {
+        return bottleneck(g, id, in, width, out, stride, project, false);
+    }
+
+    /** @param keras Keras's BatchNormalization epsilon (1.001e-5) instead of DL4J's default */
+    private static String bottleneck(GraphBuilder g, String id, String in, int width,
+                                     int out, int stride, boolean project, boolean keras) {
         String conv = "res" + id + "_branch";
         String bn = "bn" + id + "_branch";
         String act = "act" + id + "_branch";
         g.addLayer(conv + "2a", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(width).build(), in);
-        g.addLayer(bn + "2a", new BatchNormalization.Builder().build(), conv + "2a");
+        g.addLayer(bn + "2a", batchNorm(keras).build(), conv + "2a");
         g.addLayer(act + "2a", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn + "2a");
         g.addLayer(conv + "2b", new ConvolutionLayer.Builder(3, 3).nOut(width).build(), act + "2a");
-        g.addLayer(bn + "2b", new BatchNormalization.Builder().build(), conv + "2b");
+        g.addLayer(bn + "2b", batchNorm(keras).build(), conv + "2b");
         g.addLayer(act + "2b", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn + "2b");
         g.addLayer(conv + "2c", new ConvolutionLayer.Builder(1, 1).nOut(out).build(), act + "2b");
         // Last BN scale starts at zero (Goyal et al., 2017): each block begins as the identity, so the residual
         // stream does not grow through 16 blocks of a random backbone. ImageNet weights overwrite it.
-        g.addLayer(bn + "2c", new BatchNormalization.Builder().gamma(0.0).build(), conv + "2c");
+        g.addLayer(bn + "2c", batchNorm(keras).gamma(0.0).build(), conv + "2c");
         String shortcut = in;
         if (project) {
             g.addLayer(conv + "1", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(out).build(), in);
-            g.addLayer(bn + "1", new BatchNormalization.Builder().build(), conv + "1");
+            g.addLayer(bn + "1", batchNorm(keras).build(), conv + "1");
             shortcut = bn + "1";
         }
         g.addVertex("short" + id + "_branch", new ElementWiseVertex(ElementWiseVertex.Op.Add), bn + "2c", shortcut);
         g.addLayer(conv, new ActivationLayer.Builder().activation(Activation.RELU).build(), "short" + id + "_branch");
         return conv;
+    }
+
+    private static BatchNormalization.Builder batchNorm(boolean keras) {
+        return keras ? kerasBatchNorm() : new BatchNormalization.Builder();
     }
 
     private static String addHead(GraphBuilder g, NetworkConfig config, String in) {

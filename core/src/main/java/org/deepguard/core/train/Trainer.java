@@ -180,8 +180,17 @@ public final class Trainer {
                     1.0), classWeights, state.phase == 2 ? unfreezeFilter(null) : frozen);
             if (config.network().backbone().isResNet()) {
                 if (pretrained) {
-                    int n = PretrainedWeights.transfer(PretrainedWeights.loadResNet50(backboneWeightsFile), net);
-                    monitor.onMessage("backbone: ImageNet weights copied into " + n + " layers; phase 1 trains the "
+                    String copied;
+                    if (config.network().backbone() == org.deepguard.core.model.Backbone.RESNET50_KERAS) {
+                        Path file = backboneWeightsFile != null ? backboneWeightsFile
+                                : org.deepguard.core.keras.KerasBackbone.defaultFile();
+                        copied = "Keras weights from " + file + ": "
+                                + org.deepguard.core.keras.KerasBackbone.load(file, net).describe();
+                    } else {
+                        copied = "ImageNet weights copied into " + PretrainedWeights.transfer(
+                                PretrainedWeights.loadResNet50(backboneWeightsFile), net) + " layers";
+                    }
+                    monitor.onMessage("backbone: " + copied + "; phase 1 trains the "
                             + "CNN branch and head for " + phase1Epochs + " epochs with the backbone frozen, then the "
                             + "last " + config.unfreezeLast() + " backbone layers are fine-tuned at "
                             + config.finetuneLrFactor() + "x the learning rate");

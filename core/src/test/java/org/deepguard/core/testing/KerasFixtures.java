@@ -17,6 +17,8 @@ public final class KerasFixtures {
     public static final String SMALL_SOFTMAX = "rescaling_softmax.h5";
     /** A Conv2D with groups=2: refused. */
     public static final String REFUSED_GROUPS = "refused_groups.h5";
+    /** A ResNet50 notop weights file (make_notop.py) at reduced widths (stem 2, stages 2-4-8-16), tf.keras names. */
+    public static final String NOTOP_SMALL = "notop_tf2.h5";
 
     public static Path copy(String name, Path dir) throws IOException {
         Files.createDirectories(dir);
