@@ -41,13 +41,18 @@ class LeversRoundTripTest {
     @TempDir
     Path dir;
 
+    /** A sample set of 10 images per class at {@code size} px, scanned into a manifest file. */
+    private Path sampleManifest(int size) throws Exception {
+        TestImages.sampleDataset(dir.resolve("data"), 10, size);
+        Path manifestFile = dir.resolve("m.csv");
+        DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {}).write(manifestFile);
+        return manifestFile;
+    }
+
     @Test
     void detectAppliesThePatchesFiltersMembersAndSpectralCueOfTraining() throws Exception {
-        TestImages.sampleDataset(dir.resolve("data"), 10, 32);
-        Manifest manifest = DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {});
-        Path manifestFile = dir.resolve("m.csv");
-        manifest.write(manifestFile);
-        manifest = Manifest.read(manifestFile);
+        Path manifestFile = sampleManifest(32);
+        Manifest manifest = Manifest.read(manifestFile);
         NetworkConfig net = TinyModels.tinyConfig(16, 5).withResidualOnly(true); // implies the high-pass filters
         TrainingConfig config = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(),
                 true, 1, 3, 0.1, 0.0, 2, 2, 5, null, PatchVoting.meanOfLogits(2), 2, true, true);
@@ -100,11 +105,8 @@ class LeversRoundTripTest {
      */
     @Test
     void detectAppliesWhatTheRobustnessLeversStored() throws Exception {
-        TestImages.sampleDataset(dir.resolve("data"), 10, 32);
-        Manifest manifest = DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {});
-        Path manifestFile = dir.resolve("m.csv");
-        manifest.write(manifestFile);
-        manifest = Manifest.read(manifestFile);
+        Path manifestFile = sampleManifest(32);
+        Manifest manifest = Manifest.read(manifestFile);
         org.deepguard.core.train.SimulationConfig sim = new org.deepguard.core.train.SimulationConfig(
                 org.deepguard.core.train.SimulationConfig.parseFamilies("all"), 1, true,
                 org.deepguard.core.train.ArtifactSimulator.Family.SPECTRAL_PEAKS);
@@ -147,11 +149,8 @@ class LeversRoundTripTest {
      */
     @Test
     void detectAppliesTheScaleCalibrationToSmallInputs() throws Exception {
-        TestImages.sampleDataset(dir.resolve("data"), 10, 48);
-        Manifest manifest = DatasetScanner.scan(dir.resolve("data"), DatasetScanner.Options.defaults(), n -> {});
-        Path manifestFile = dir.resolve("m.csv");
-        manifest.write(manifestFile);
-        manifest = Manifest.read(manifestFile);
+        Path manifestFile = sampleManifest(48);
+        Manifest manifest = Manifest.read(manifestFile);
         TrainingConfig config = new TrainingConfig(TinyModels.tinyConfig(32, 5), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
                 AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 5, null, null, 1, true, true, null, 0,
                 List.of(0.75, 0.5));
@@ -167,6 +166,9 @@ class LeversRoundTripTest {
                 "scaleCalibration"), List.class));
         assertTrue(meta.metrics.containsKey("val_scale0.50_balanced_accuracy_at_threshold"));
 
+        // the 24 px knot must move scores, or the comparison below could not tell a calibrated input from a plain one
+        assertTrue(Math.abs(sc.offsets()[1]) > 1e-6, "offsets " + java.util.Arrays.toString(sc.offsets()));
+
         Preprocessor single = new Preprocessor(meta.preprocessing);
         double[] knotsLog = {Math.log(0.75), Math.log(0.5)};
         for (int side : new int[] {48, 44, 36, 30, 24, 20}) {
@@ -179,26 +181,20 @@ class LeversRoundTripTest {
             double zNet = Scores.logOdds(bundle.network().outputSingle(false,
                     single.batch(List.of(single.toTensor(img)))))[0];
             double z = meta.fusion.fuse(zNet, meta.spectral.logOdds(img));
-            // by hand: identity from 0.9 x 48 = 43.2 px up, knots at 36 and 24 px, held below 24 px
+            // by hand: no shift from 0.9 x 48 = 43.2 px up, knots at 36 and 24 px, held below 24 px
             double logR = Math.log(side / 48.0);
-            double s;
             double o;
             if (side >= 44) {
-                s = 1;
                 o = 0;
             } else if (side >= 36) {
-                double t = (Math.log(0.9) - logR) / (Math.log(0.9) - knotsLog[0]);
-                s = 1 + t * (sc.slopes()[0] - 1);
-                o = t * sc.offsets()[0];
+                o = (Math.log(0.9) - logR) / (Math.log(0.9) - knotsLog[0]) * sc.offsets()[0];
             } else if (side >= 24) {
                 double t = (knotsLog[0] - logR) / (knotsLog[0] - knotsLog[1]);
-                s = sc.slopes()[0] + t * (sc.slopes()[1] - sc.slopes()[0]);
                 o = sc.offsets()[0] + t * (sc.offsets()[1] - sc.offsets()[0]);
             } else {
-                s = sc.slopes()[1];
                 o = sc.offsets()[1];
             }
-            assertEquals(Scores.calibrated(s * z + o, meta.temperature), line.get("p_fake").asDouble(), 2e-6,
+            assertEquals(Scores.calibrated(z + o, meta.temperature), line.get("p_fake").asDouble(), 2e-6,
                     side + " px");
         }
     }

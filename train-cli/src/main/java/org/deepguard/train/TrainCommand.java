@@ -431,12 +431,11 @@ public class TrainCommand extends BaseCommand {
                 throw new CliException(ExitCode.USAGE, "--scale-calibration: not a number: '" + f.trim() + "'");
             }
         }
-        for (int k = 0; k < out.size(); k++) {
-            if (!(out.get(k) > 0 && out.get(k) < org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM)
-                    || (k > 0 && !(out.get(k) < out.get(k - 1)))) {
-                throw new CliException(ExitCode.USAGE, "--scale-calibration: factors must decrease within (0, "
-                        + org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM + "), got " + scaleCalibration);
-            }
+        try {
+            org.deepguard.core.metrics.ScaleCalibration.checkFactors(
+                    out.stream().mapToDouble(Double::doubleValue).toArray());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--scale-calibration: " + e.getMessage());
         }
         return out;
     }

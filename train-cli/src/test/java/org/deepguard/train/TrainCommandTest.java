@@ -113,6 +113,12 @@ class TrainCommandTest {
         assertEquals(ExitCode.USAGE, run(args(dir.resolve("clash"), "--branch-input", "residuals",
                 "--no-high-pass"), new StringWriter(), clash));
         assertTrue(clash.toString().contains("contradicts --no-high-pass"), clash.toString());
+        for (String factors : new String[] {"0.5,0.75", "0.95", "half"}) { // increasing, too large, not a number
+            StringWriter scale = new StringWriter();
+            assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-scale"), "--scale-calibration", factors),
+                    new StringWriter(), scale), factors);
+            assertTrue(scale.toString().contains("--scale-calibration"), scale.toString());
+        }
     }
 
     @Test

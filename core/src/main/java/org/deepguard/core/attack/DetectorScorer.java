@@ -100,11 +100,8 @@ public final class DetectorScorer implements DifferentiableScorer {
         double[] grad = withGradient ? new double[rgb.length] : null;
         double zNet = 0;
         double zCue = 0;
-        // the scale calibration of a small input is affine and fixed for a given size: its slope scales the gradient
-        double[] scale = part == DetectorParts.FUSED && scaleCalibration != null
-                ? scaleCalibration.parameters(Math.min(w, h)) : new double[] {1, 0};
-        double netWeight = scale[0] * (part == DetectorParts.FUSED && fusion != null ? fusion.a() : 1);
-        double cueWeight = part == DetectorParts.FUSED ? scale[0] * (fusion != null ? fusion.b() : 0) : 1;
+        double netWeight = part == DetectorParts.FUSED && fusion != null ? fusion.a() : 1;
+        double cueWeight = part == DetectorParts.FUSED ? (fusion != null ? fusion.b() : 0) : 1;
         if (part != DetectorParts.CUE) {
             zNet = network(rgb, w, h, grad, netWeight / temperature);
         }
@@ -123,7 +120,9 @@ public final class DetectorScorer implements DifferentiableScorer {
         double z = switch (part) {
             case NETWORK -> zNet;
             case CUE -> zCue;
-            case FUSED -> (scale[0] * (fusion != null ? fusion.fuse(zNet, zCue) : zNet) + scale[1]) / temperature;
+            // the scale calibration of a small input is a shift fixed by the image's size: no gradient of its own
+            case FUSED -> ((fusion != null ? fusion.fuse(zNet, zCue) : zNet)
+                    + (scaleCalibration != null ? scaleCalibration.offset(Math.min(w, h)) : 0)) / temperature;
         };
         return new Gradient(z, grad);
     }

@@ -24,8 +24,8 @@ import java.util.Map;
  * into low, mid and high spatial-frequency bands (thirds of Nyquist; beyond Nyquist, "spectrum corners"), the
  * resampling features by period ("resampling period 2" ... ). The parts add up to z: network share (a z_net),
  * every group, the two intercepts (b bias) and the fusion bias c. For an input smaller than the training images
- * the bundle's scale calibration (z -> s z + o) multiplies every share by s and adds o to the bias, so the parts
- * still add up to the log-odds the detector reports.
+ * the bundle's scale calibration (z -> z + o) adds o to the bias, so the parts still add up to the log-odds the
+ * detector reports.
  *
  * @param logOdds        the fused (uncalibrated) log-odds, as {@link Detector#imageLogOdds}
  * @param networkLogOdds z_net: the network's image log-odds (members averaged per view, patches aggregated)
@@ -66,22 +66,9 @@ public record ScoreBreakdown(double logOdds, double networkLogOdds, double netwo
                 ? new ScoreBreakdown(zNet, zNet, zNet, Double.NaN, 0, 0, List.of())
                 : of(cue, fusion, SpectralClassifier.features(rgb, cue.config(), cue.resampling()), zNet);
         org.deepguard.core.metrics.ScaleCalibration scale = detector.bundle().metadata().scaleCalibration;
-        return scale == null ? whole : whole.scaled(scale.parameters(prepared.shortSide()));
-    }
-
-    /** Every share times {@code slopeOffset[0]}, the offset {@code slopeOffset[1]} added to the bias. */
-    ScoreBreakdown scaled(double[] slopeOffset) {
-        double s = slopeOffset[0];
-        double o = slopeOffset[1];
-        if (s == 1 && o == 0) {
-            return this;
-        }
-        List<Part> scaledParts = new ArrayList<>();
-        for (Part p : parts) {
-            scaledParts.add(new Part(p.group(), s * p.logOdds()));
-        }
-        return new ScoreBreakdown(s * logOdds + o, networkLogOdds, s * network, cueLogOdds, s * cue, s * bias + o,
-                scaledParts);
+        double offset = scale == null ? 0 : scale.offset(prepared.shortSide());
+        return offset == 0 ? whole : new ScoreBreakdown(whole.logOdds + offset, whole.networkLogOdds, whole.network,
+                whole.cueLogOdds, whole.cue, whole.bias + offset, whole.parts);
     }
 
     /** The breakdown from the cue's feature vector ({@link SpectralClassifier#features}) and the network's z. */

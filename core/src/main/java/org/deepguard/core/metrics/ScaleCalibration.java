@@ -13,93 +13,87 @@ import java.util.List;
  * validation images of BOTH classes downscaled by the same factor, so size carries no label information.
  *
  * <p>For an input whose short side is {@code r} times {@link #referenceSide()}, the image log-odds z become
- * {@code slope(r) * z + offset(r)} (the fit sets slope 1: a shift; see {@link #fit}) before the bundle's temperature, threshold and band. The parameters are
- * interpolated linearly in log r between the fitted knots, equal the identity from {@value #IDENTITY_FROM} up (no
- * change for inputs at or above the training size) and are held at the smallest knot below it.
+ * {@code z + offset(r)} before the bundle's temperature, threshold and band: a shift, not an affine map, because a
+ * fitted slope was measured to overfit (see {@link #fit}). The offset is interpolated linearly in log r between the
+ * fitted knots, is 0 from {@value #IDENTITY_FROM} up (no change for inputs at or above the training size) and is
+ * held at the smallest knot below it.
  *
  * @param referenceSide the training images' typical short side, in pixels
  * @param scales        the knots' downscale factors, strictly decreasing, each in (0, {@value #IDENTITY_FROM})
- * @param slopes        per knot, the factor on z
- * @param offsets       per knot, the term added
+ * @param offsets       per knot, the term added to z
  */
-public record ScaleCalibration(int referenceSide, double[] scales, double[] slopes, double[] offsets) {
+public record ScaleCalibration(int referenceSide, double[] scales, double[] offsets) {
     /** Relative sizes at or above this are scored as they are. */
     public static final double IDENTITY_FROM = 0.9;
 
     public ScaleCalibration {
-        if (referenceSide < 1 || scales.length == 0 || scales.length != slopes.length
-                || scales.length != offsets.length) {
-            throw new IllegalArgumentException("a scale calibration needs a reference side and equally many scales, "
-                    + "slopes and offsets");
+        if (referenceSide < 1 || scales.length == 0 || scales.length != offsets.length) {
+            throw new IllegalArgumentException("a scale calibration needs a reference side and equally many scales "
+                    + "and offsets");
         }
-        for (int k = 0; k < scales.length; k++) {
-            if (!(scales[k] > 0 && scales[k] < IDENTITY_FROM) || (k > 0 && !(scales[k] < scales[k - 1]))) {
-                throw new IllegalArgumentException("scale calibration knots must decrease within (0, "
-                        + IDENTITY_FROM + "), got " + Arrays.toString(scales));
-            }
-            if (!Double.isFinite(slopes[k]) || !Double.isFinite(offsets[k])) {
-                throw new IllegalArgumentException("scale calibration parameters must be finite");
+        checkFactors(scales);
+        for (double o : offsets) {
+            if (!Double.isFinite(o)) {
+                throw new IllegalArgumentException("scale calibration offsets must be finite");
             }
         }
         scales = scales.clone();
-        slopes = slopes.clone();
         offsets = offsets.clone();
     }
 
-    /** Relative size of an input with this short side; 0 or less (size unknown) counts as full size. */
-    public double relativeSize(int shortSide) {
-        return shortSide <= 0 ? 1.0 : shortSide / (double) referenceSide;
+    /** The one rule for knot factors (bundle, training configuration and CLI alike): decreasing, within (0, 0.9). */
+    public static void checkFactors(double[] factors) {
+        for (int k = 0; k < factors.length; k++) {
+            if (!(factors[k] > 0 && factors[k] < IDENTITY_FROM) || (k > 0 && !(factors[k] < factors[k - 1]))) {
+                throw new IllegalArgumentException("scale calibration factors must decrease within (0, "
+                        + IDENTITY_FROM + "), got " + Arrays.toString(factors));
+            }
+        }
     }
 
-    /** {slope, offset} for an input with this short side. */
-    public double[] parameters(int shortSide) {
-        double r = relativeSize(shortSide);
+    /** The offset for an input with this short side; 0 or less (size unknown) counts as full size. */
+    public double offset(int shortSide) {
+        double r = shortSide <= 0 ? 1.0 : shortSide / (double) referenceSide;
         if (r >= IDENTITY_FROM) {
-            return new double[] {1, 0};
+            return 0;
         }
         double upperScale = IDENTITY_FROM;
-        double upperSlope = 1;
         double upperOffset = 0;
         for (int k = 0; k < scales.length; k++) {
             if (r >= scales[k]) {
                 double t = (Math.log(upperScale) - Math.log(r)) / (Math.log(upperScale) - Math.log(scales[k]));
-                return new double[] {upperSlope + t * (slopes[k] - upperSlope),
-                        upperOffset + t * (offsets[k] - upperOffset)};
+                return upperOffset + t * (offsets[k] - upperOffset);
             }
             upperScale = scales[k];
-            upperSlope = slopes[k];
             upperOffset = offsets[k];
         }
-        return new double[] {upperSlope, upperOffset};
+        return upperOffset;
     }
 
     /** The log-odds of an input with this short side, on the scale the temperature and threshold were fitted on. */
     public double adjust(double logOdds, int shortSide) {
-        double[] p = parameters(shortSide);
-        return p[0] * logOdds + p[1];
+        return logOdds + offset(shortSide);
     }
 
     /**
      * Fits one knot per scale. For knot k, {@code logOdds.get(k)} are the (fused, uncalibrated) log-odds of
      * validation images downscaled by {@code scales[k]} and {@code isFake.get(k)} their labels. Each knot is a shift
      * of the calibrated log-odds: z/T + beta, beta from a logistic regression of the labels with the clean
-     * temperature's slope held fixed and penalised by {@code l2 / 2 * beta^2}. Stored in z units: slope 1, offset
-     * T beta. The slope is held because fitting it too was measured to overfit: on a dev fold the 0.5 knot's
-     * validation copies separated almost perfectly and the fitted slope went to 94, which made the test images'
-     * probabilities extreme (ECE under downscale 0.5 rose from 0.29 to 0.35, balanced accuracy fell).
+     * temperature's slope held fixed and penalised by {@code l2 / 2 * beta^2}; stored in z units (offset T beta).
+     * The slope is held because fitting it too was measured to overfit: on a dev fold the 0.5 knot's validation
+     * copies separated almost perfectly and the fitted slope went to 94, which made the test images' probabilities
+     * extreme (ECE under downscale 0.5 rose from 0.29 to 0.35, balanced accuracy fell).
      */
     public static ScaleCalibration fit(int referenceSide, double[] scales, List<double[]> logOdds,
                                        List<boolean[]> isFake, double temperature, double l2) {
         if (logOdds.size() != scales.length || isFake.size() != scales.length) {
             throw new IllegalArgumentException("one set of scores and labels per scale");
         }
-        double[] slopes = new double[scales.length];
         double[] offsets = new double[scales.length];
         for (int k = 0; k < scales.length; k++) {
-            slopes[k] = 1;
             offsets[k] = temperature * fitShift(logOdds.get(k), isFake.get(k), 1.0 / temperature, l2);
         }
-        return new ScaleCalibration(referenceSide, scales, slopes, offsets);
+        return new ScaleCalibration(referenceSide, scales, offsets);
     }
 
     /**
@@ -158,19 +152,17 @@ public record ScaleCalibration(int referenceSide, double[] scales, double[] slop
     @Override
     public boolean equals(Object o) {
         return o instanceof ScaleCalibration s && s.referenceSide == referenceSide
-                && Arrays.equals(s.scales, scales) && Arrays.equals(s.slopes, slopes)
-                && Arrays.equals(s.offsets, offsets);
+                && Arrays.equals(s.scales, scales) && Arrays.equals(s.offsets, offsets);
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * (31 * referenceSide + Arrays.hashCode(scales)) + Arrays.hashCode(slopes))
-                + Arrays.hashCode(offsets);
+        return 31 * (31 * referenceSide + Arrays.hashCode(scales)) + Arrays.hashCode(offsets);
     }
 
     @Override
     public String toString() {
         return "ScaleCalibration[referenceSide=" + referenceSide + ", scales=" + Arrays.toString(scales)
-                + ", slopes=" + Arrays.toString(slopes) + ", offsets=" + Arrays.toString(offsets) + "]";
+                + ", offsets=" + Arrays.toString(offsets) + "]";
     }
 }

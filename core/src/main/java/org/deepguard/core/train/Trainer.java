@@ -503,19 +503,18 @@ public final class Trainer {
         }
         ScaleCalibration sc = ScaleCalibration.fit(referenceSide, scales, z, y, meta.temperature, SCALE_L2);
         for (int k = 0; k < scales.length; k++) {
-            double[] p = new double[z.get(k).length];
-            for (int i = 0; i < p.length; i++) {
-                p[i] = Calibration.probabilities(new double[] {sc.slopes()[k] * z.get(k)[i] + sc.offsets()[k]},
-                        meta.temperature)[0];
+            double[] shifted = z.get(k).clone();
+            for (int i = 0; i < shifted.length; i++) {
+                shifted[i] += sc.offsets()[k];
             }
+            double[] p = Calibration.probabilities(shifted, meta.temperature);
             String key = String.format(java.util.Locale.ROOT, "val_scale%.2f", scales[k]);
+            double bacc = BinaryMetrics.confusion(y.get(k), p, meta.threshold).balancedAccuracy();
             meta.metrics.put(key + "_auc", BinaryMetrics.rocAuc(y.get(k), p));
-            meta.metrics.put(key + "_balanced_accuracy_at_threshold",
-                    BinaryMetrics.confusion(y.get(k), p, meta.threshold).balancedAccuracy());
+            meta.metrics.put(key + "_balanced_accuracy_at_threshold", bacc);
             monitor.onMessage(String.format(java.util.Locale.ROOT, "scale calibration: inputs %.2f x %d px: z -> "
-                    + "%.3f z %+.3f (%d validation copies; balanced accuracy at the threshold %.3f)", scales[k],
-                    referenceSide, sc.slopes()[k], sc.offsets()[k], p.length,
-                    meta.metrics.get(key + "_balanced_accuracy_at_threshold")));
+                    + "z %+.3f (%d validation copies; balanced accuracy at the threshold %.3f)", scales[k],
+                    referenceSide, sc.offsets()[k], p.length, bacc));
         }
         return sc;
     }

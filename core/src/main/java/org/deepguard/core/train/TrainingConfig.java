@@ -138,14 +138,8 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
             throw new IllegalArgumentException("degraded copies must lie in [0, 8]");
         }
         scaleCalibration = scaleCalibration == null ? java.util.List.of() : java.util.List.copyOf(scaleCalibration);
-        for (int k = 0; k < scaleCalibration.size(); k++) {
-            double f = scaleCalibration.get(k);
-            if (!(f > 0 && f < org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM)
-                    || (k > 0 && !(f < scaleCalibration.get(k - 1)))) {
-                throw new IllegalArgumentException("scale calibration factors must decrease within (0, "
-                        + org.deepguard.core.metrics.ScaleCalibration.IDENTITY_FROM + "), got " + scaleCalibration);
-            }
-        }
+        org.deepguard.core.metrics.ScaleCalibration.checkFactors(
+                scaleCalibration.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /**
@@ -157,7 +151,8 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
     public static TrainingConfig defaults(NetworkConfig network) {
         return new TrainingConfig(network, 30, 32, 1e-3, 1e-6, 1.0, 1e-5, 5, AugmentationConfig.defaults(), true,
                 5, 20, 0.1, 0.0, 2, Math.max(1, Runtime.getRuntime().availableProcessors()), network.seed(),
-                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true, null, 0, DEFAULT_SCALE_CALIBRATION);
+                ResizePolicy.NATIVE_CROP, PatchVoting.meanOfLogits(3), 3, true, true, null, 0,
+                DEFAULT_SCALE_CALIBRATION);
     }
 
     /** The downscale factors of the default scale calibration: the sizes a 0.75 and a 0.5 downscale leave. */

@@ -6,14 +6,13 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ScaleCalibrationTest {
     private static final ScaleCalibration SC = new ScaleCalibration(128, new double[] {0.75, 0.5},
-            new double[] {0.8, 0.5}, new double[] {1.0, 2.0});
+            new double[] {1.0, 2.0});
 
     @Test
     void inputsAtOrAboveNineTenthsOfTheTrainingSizeAreScoredAsTheyAre() {
@@ -23,33 +22,32 @@ class ScaleCalibrationTest {
     }
 
     @Test
-    void parametersAreTheKnotsAtTheKnotsAndHeldBelowTheSmallest() {
-        assertArrayEquals(new double[] {0.8, 1.0}, SC.parameters(96), 1e-12);  // 0.75 * 128
-        assertArrayEquals(new double[] {0.5, 2.0}, SC.parameters(64), 1e-12);  // 0.5 * 128
-        assertArrayEquals(new double[] {0.5, 2.0}, SC.parameters(20), 1e-12);
-        assertEquals(0.5 * 3 + 2.0, SC.adjust(3, 40), 1e-12);
+    void offsetsAreTheKnotsAtTheKnotsAndHeldBelowTheSmallest() {
+        assertEquals(1.0, SC.offset(96), 1e-12);  // 0.75 * 128
+        assertEquals(2.0, SC.offset(64), 1e-12);  // 0.5 * 128
+        assertEquals(2.0, SC.offset(20), 1e-12);
+        assertEquals(3 + 2.0, SC.adjust(3, 40), 1e-12);
     }
 
     @Test
-    void parametersAreLinearInLogSizeBetweenKnots() {
-        // 78.38 px is the geometric mean of 96 and 64: halfway in log size
-        double side = Math.sqrt(96.0 * 64.0);
-        int px = (int) Math.round(side);
+    void offsetsAreLinearInLogSizeBetweenKnots() {
+        int px = (int) Math.round(Math.sqrt(96.0 * 64.0)); // about halfway in log size
         double t = (Math.log(0.75) - Math.log(px / 128.0)) / (Math.log(0.75) - Math.log(0.5));
-        assertArrayEquals(new double[] {0.8 + t * (0.5 - 0.8), 1.0 + t * (2.0 - 1.0)}, SC.parameters(px), 1e-12);
-        // between 0.9 and the first knot: from the identity towards the knot
+        assertEquals(1.0 + t * (2.0 - 1.0), SC.offset(px), 1e-12);
+        // between 0.9 and the first knot: from 0 towards the knot
         double u = (Math.log(0.9) - Math.log(104 / 128.0)) / (Math.log(0.9) - Math.log(0.75));
-        assertArrayEquals(new double[] {1 + u * (0.8 - 1), u * 1.0}, SC.parameters(104), 1e-12);
+        assertEquals(u * 1.0, SC.offset(104), 1e-12);
     }
 
     @Test
     void knotsMustDecreaseBelowTheIdentityRange() {
         assertThrows(IllegalArgumentException.class, () -> new ScaleCalibration(128, new double[] {0.5, 0.75},
-                new double[] {1, 1}, new double[] {0, 0}));
+                new double[] {0, 0}));
         assertThrows(IllegalArgumentException.class, () -> new ScaleCalibration(128, new double[] {0.95},
-                new double[] {1}, new double[] {0}));
+                new double[] {0}));
         assertThrows(IllegalArgumentException.class, () -> new ScaleCalibration(128, new double[] {0.5},
-                new double[] {1, 2}, new double[] {0}));
+                new double[] {1, 2}));
+        assertThrows(IllegalArgumentException.class, () -> ScaleCalibration.checkFactors(new double[] {0.5, 0.5}));
     }
 
     /** Scores of downscaled images drifted by -3 towards "real": the knot's offset brings them back. */
@@ -67,7 +65,6 @@ class ScaleCalibrationTest {
         }
         ScaleCalibration sc = ScaleCalibration.fit(128, new double[] {0.5}, List.of(z), List.of(y), temperature, 1.0);
         // (z + offset) / T should recover the true log-odds: offset ~ +3
-        assertEquals(1.0, sc.slopes()[0], 0);
         assertEquals(3.0, sc.offsets()[0], 0.6);
     }
 
