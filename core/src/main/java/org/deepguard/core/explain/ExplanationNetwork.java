@@ -104,6 +104,13 @@ public final class ExplanationNetwork {
                 continue;
             }
             Layer layer = lv.getLayerConf().getLayer();
+            if (layer.getIDropout() != null) {
+                // dropout is the identity at inference; left on a layer (as Keras import puts it on the layer after a
+                // Dropout), backprop outside training finds no mask and fails
+                layer = layer.clone();
+                layer.setIDropout(null);
+                replace(vertices, name, layer);
+            }
             if (layer instanceof BatchNormalization bn && foldBatchNorm) {
                 String prev = inputs.get(name).get(0);
                 Layer prevLayer = vertices.get(prev) instanceof LayerVertex p ? p.getLayerConf().getLayer() : null;

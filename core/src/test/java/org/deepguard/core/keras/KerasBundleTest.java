@@ -115,6 +115,24 @@ class KerasBundleTest {
     }
 
     @Test
+    void gradCamExplainsTheSeedShapedModelWhoseHeadHasDropout(@TempDir Path tmp) throws Exception {
+        // the seed's head is Dense-BN-Dropout-Dense: Keras import leaves the dropout on the layer after it, which has
+        // no mask outside training; the explanation copy must treat it as the identity instead of failing
+        KerasBundle.create(KerasImportTest.fixture("seed_hybrid.h5"), Label.FAKE, "unit", ResizePolicy.STRETCH, null,
+                tmp.resolve("seed"), msg -> {});
+        ModelBundle seed = ModelBundle.load(tmp.resolve("seed"));
+        Explainer explainer = new Explainer(seed);
+        int size = seed.metadata().preprocessing.inputSize();
+        float[] tensor = explainer.preprocessor().toTensor(image(size, size, 11));
+        INDArray batch = explainer.preprocessor().batch(List.of(tensor));
+        INDArray p = seed.network().outputSingle(false, batch);
+        INDArray z = explainer.network().logits(batch);
+        assertEquals(Math.log(p.getDouble(0, 1) / p.getDouble(0, 0)), z.getDouble(0, 1) - z.getDouble(0, 0), 1e-4);
+        Explanation e = explainer.explain(tensor, null, CamMethod.GRAD_CAM_PLUS_PLUS, null);
+        assertEquals(size, e.upsampled().width());
+    }
+
+    @Test
     void kerasPreprocessingModesGiveTheKerasValues() {
         BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 8; y++) {
