@@ -86,14 +86,104 @@ public record ScaleCalibration(int referenceSide, double[] scales, double[] offs
      */
     public static ScaleCalibration fit(int referenceSide, double[] scales, List<double[]> logOdds,
                                        List<boolean[]> isFake, double temperature, double l2) {
+        return fit(referenceSide, scales, logOdds, isFake, temperature, l2, Double.NaN);
+    }
+
+    /**
+     * As {@link #fit(int, double[], List, List, double, double)}, then each knot is made consistent with the stored
+     * threshold: the clean threshold is the Youden-optimal cut of the clean validation scores, so a knot applies the
+     * same rule to its downscaled copies ({@link #thresholdConsistentShift}). The likelihood shift alone calibrates
+     * around p = 0.5, while verdicts are taken at the stored threshold, which sits elsewhere; on the dev folds that
+     * left downscaled fakes just under it.
+     *
+     * @param thresholdLogOdds the stored threshold on the log-odds scale ({@code T logit(threshold)}); NaN keeps the
+     *                         likelihood shift
+     */
+    public static ScaleCalibration fit(int referenceSide, double[] scales, List<double[]> logOdds,
+                                       List<boolean[]> isFake, double temperature, double l2,
+                                       double thresholdLogOdds) {
         if (logOdds.size() != scales.length || isFake.size() != scales.length) {
             throw new IllegalArgumentException("one set of scores and labels per scale");
         }
         double[] offsets = new double[scales.length];
         for (int k = 0; k < scales.length; k++) {
             offsets[k] = temperature * fitShift(logOdds.get(k), isFake.get(k), 1.0 / temperature, l2);
+            if (Double.isFinite(thresholdLogOdds)) {
+                offsets[k] = thresholdConsistentShift(logOdds.get(k), isFake.get(k), thresholdLogOdds, offsets[k]);
+            }
         }
         return new ScaleCalibration(referenceSide, scales, offsets);
+    }
+
+    /**
+     * The shift that puts the cut {@code z + shift >= cut} where balanced accuracy (Youden's J) on these scores is
+     * highest. Every shift between two neighbouring distinct scores gives the same verdicts, so the optimum is a set
+     * of intervals: {@code preferred} is kept when it lies inside one of them (the likelihood fit already takes the
+     * best verdicts), else the middle of the optimal interval nearest to it, not its edge, so that the cut does not
+     * sit on a validation score. With one class only there is nothing to balance and {@code preferred} is returned.
+     */
+    static double thresholdConsistentShift(double[] z, boolean[] y, double cut, double preferred) {
+        if (z.length != y.length) {
+            throw new IllegalArgumentException("equally many scores and labels needed");
+        }
+        int fakes = 0;
+        for (boolean b : y) {
+            fakes += b ? 1 : 0;
+        }
+        int reals = z.length - fakes;
+        if (fakes == 0 || reals == 0) {
+            return preferred;
+        }
+        Integer[] order = new Integer[z.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(z[a], z[b]));
+        // Cut between sorted scores i-1 and i (i = 1..n-1, ties skipped): everything from i up is called fake.
+        // J = TPR - FPR = (fakes at or above) / fakes - (reals at or above) / reals.
+        double best = Double.NEGATIVE_INFINITY;
+        List<double[]> optimal = new java.util.ArrayList<>(); // shift intervals (lo, hi)
+        int fakesBelow = 0;
+        int realsBelow = 0;
+        for (int i = 1; i < order.length; i++) {
+            if (y[order[i - 1]]) {
+                fakesBelow++;
+            } else {
+                realsBelow++;
+            }
+            double lower = z[order[i - 1]];
+            double upper = z[order[i]];
+            if (!(upper > lower)) {
+                continue;
+            }
+            double j = (fakes - fakesBelow) / (double) fakes - (reals - realsBelow) / (double) reals;
+            // the cut (lower, upper) in z is the shift (cut - upper, cut - lower)
+            double[] interval = {cut - upper, cut - lower};
+            if (j > best + 1e-12) {
+                best = j;
+                optimal.clear();
+                optimal.add(interval);
+            } else if (Math.abs(j - best) <= 1e-12) {
+                optimal.add(interval);
+            }
+        }
+        if (optimal.isEmpty()) {
+            return preferred;
+        }
+        double chosen = preferred;
+        double distance = Double.POSITIVE_INFINITY;
+        for (double[] iv : optimal) {
+            if (preferred > iv[0] && preferred < iv[1]) {
+                return preferred;
+            }
+            double mid = (iv[0] + iv[1]) / 2;
+            double d = Math.min(Math.abs(preferred - iv[0]), Math.abs(preferred - iv[1]));
+            if (d < distance) {
+                distance = d;
+                chosen = mid;
+            }
+        }
+        return chosen;
     }
 
     /**

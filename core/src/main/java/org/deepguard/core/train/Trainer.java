@@ -458,7 +458,8 @@ public final class Trainer {
     /**
      * The scale calibration: the validation images downscaled by each configured factor (both classes alike, with
      * kernels drawn as the augmentation draws them), scored as the detector scores them (network, cue, fusion), and
-     * one penalised two-parameter logistic fit per factor against the clean temperature ({@link ScaleCalibration}).
+     * one penalised shift per factor against the clean temperature, moved where needed so that the stored threshold
+     * is the Youden-optimal cut of the copies too ({@link ScaleCalibration#fit}).
      * The reference side is the median short side of the validation images.
      */
     private ScaleCalibration fitScaleCalibration(List<ComputationGraph> networks, BatchPipeline pipeline,
@@ -501,7 +502,10 @@ public final class Trainer {
             z.add(fused);
             y.add(ev.isFake);
         }
-        ScaleCalibration sc = ScaleCalibration.fit(referenceSide, scales, z, y, meta.temperature, SCALE_L2);
+        double thr = Math.min(Math.max(meta.threshold, 1e-9), 1 - 1e-9);
+        double thresholdLogOdds = meta.temperature * Math.log(thr / (1 - thr));
+        ScaleCalibration sc = ScaleCalibration.fit(referenceSide, scales, z, y, meta.temperature, SCALE_L2,
+                thresholdLogOdds);
         for (int k = 0; k < scales.length; k++) {
             double[] shifted = z.get(k).clone();
             for (int i = 0; i < shifted.length; i++) {

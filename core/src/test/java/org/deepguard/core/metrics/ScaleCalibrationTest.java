@@ -88,6 +88,77 @@ class ScaleCalibrationTest {
     }
 
     @Test
+    void aKnotMovesTheCutToTheMiddleOfTheBestIntervalWhenTheLikelihoodShiftMissesIt() {
+        // reals at -6..-4, fakes at -2..0: every cut in (-4, -2) separates them. With the stored cut at z = 0.5
+        // the shift must lie in (2.5, 4.5); the likelihood shift 0 calls every fake real, so the middle, 3.5, is taken
+        double[] z = {-6, -5, -4, -2, -1, 0};
+        boolean[] y = {false, false, false, true, true, true};
+        double shift = ScaleCalibration.thresholdConsistentShift(z, y, 0.5, 0.0);
+        assertEquals(3.5, shift, 1e-12);
+        double[] p = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            p[i] = z[i] + shift;
+        }
+        assertEquals(1.0, BinaryMetrics.confusion(y, p, 0.5).balancedAccuracy(), 1e-12);
+    }
+
+    @Test
+    void aLikelihoodShiftThatAlreadyTakesTheBestVerdictsIsKept() {
+        double[] z = {-6, -5, -4, -2, -1, 0};
+        boolean[] y = {false, false, false, true, true, true};
+        assertEquals(2.6, ScaleCalibration.thresholdConsistentShift(z, y, 0.5, 2.6), 0);
+        assertEquals(4.4, ScaleCalibration.thresholdConsistentShift(z, y, 0.5, 4.4), 0);
+    }
+
+    @Test
+    void theBestIntervalNearestTheLikelihoodShiftIsChosenAndTiedScoresAreNeverSplit() {
+        // cuts between -3 and -1 (J = 2/3 - 1/3) and between 1 and 3 (J = 1/3 - 0) tie: a shift preferring a low cut
+        // gets the first interval's middle, one preferring a high cut the second's
+        double[] z = {-5, -3, -3, -1, 1, 3};
+        boolean[] y = {true, false, false, true, false, true};
+        // sorted: -5 F, -3 R, -3 R, -1 F, 1 R, 3 F; cut at 0
+        double low = ScaleCalibration.thresholdConsistentShift(z, y, 0, 10);
+        double high = ScaleCalibration.thresholdConsistentShift(z, y, 0, -10);
+        assertEquals(2.0, low, 1e-12);   // cut between -3 and -1: shift in (1, 3)
+        assertEquals(-2.0, high, 1e-12); // cut between 1 and 3: shift in (-3, -1)
+        assertEquals(0.7, ScaleCalibration.thresholdConsistentShift(new double[] {1, 2}, new boolean[] {true, true},
+                0, 0.7), 0); // one class: nothing to balance
+        // a real and a fake tied at 0 cannot be told apart by any cut: splitting them (J = 1) is not an option, so
+        // the best is J = 1/2 on either side of the tie
+        assertEquals(1.0, ScaleCalibration.thresholdConsistentShift(new double[] {-2, 0, 0, 2},
+                new boolean[] {false, false, true, true}, 0, 10), 1e-12);
+    }
+
+    @Test
+    void fittingWithTheStoredThresholdGivesTheBestVerdictsAtThatThreshold() {
+        SplittableRandom r = new SplittableRandom(9);
+        int n = 60;
+        double[] z = new double[n];
+        boolean[] y = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 2 == 0;
+            z[i] = (y[i] ? 1.5 : -1.5) + r.nextGaussian() - 4; // a drift of -4 at this size
+        }
+        double temperature = 1.3;
+        double thresholdLogOdds = 0.8;
+        ScaleCalibration plain = ScaleCalibration.fit(128, new double[] {0.5}, List.of(z), List.of(y), temperature,
+                1.0);
+        ScaleCalibration consistent = ScaleCalibration.fit(128, new double[] {0.5}, List.of(z), List.of(y),
+                temperature, 1.0, thresholdLogOdds);
+        double best = 0;
+        for (double cut : z) { // the best balanced accuracy any cut reaches on these scores
+            best = Math.max(best, BinaryMetrics.confusion(y, z, cut).balancedAccuracy());
+        }
+        double[] shifted = z.clone();
+        for (int i = 0; i < n; i++) {
+            shifted[i] += consistent.offsets()[0];
+        }
+        assertEquals(best, BinaryMetrics.confusion(y, shifted, thresholdLogOdds).balancedAccuracy(), 1e-12);
+        assertEquals(plain, ScaleCalibration.fit(128, new double[] {0.5}, List.of(z), List.of(y), temperature, 1.0,
+                Double.NaN));
+    }
+
+    @Test
     void roundTripsThroughJson() throws Exception {
         String json = Json.MAPPER.writeValueAsString(SC);
         assertEquals(SC, Json.MAPPER.readValue(json, ScaleCalibration.class));
