@@ -23,21 +23,21 @@ bin="$repo/dist/bin"
 [ -x "$bin/train" ] || (cd "$repo" && mvn -q -B package -DskipTests)
 mkdir -p "$out"
 
-# The configuration before issue 16 (flip, blur/JPEG at 10%, no degraded copies): what `train` made by default.
-OLD="--blur 0.1 --jpeg 0.1 --blur-max-sigma 3 --jpeg-min-quality 30 --downscale 0 --noise 0 --degraded-copies 0"
-CONFIGS="${CONFIGS:-old-default|$OLD
+# The configuration before issue 16 (flip, blur/JPEG at 10%, no degraded copies, no scale calibration): what `train`
+# made by default when the robustness issue was filed. Rows without --ensemble train the default 3-network ensemble.
+OLD="--blur 0.1 --jpeg 0.1 --blur-max-sigma 3 --jpeg-min-quality 30 --downscale 0 --noise 0 --degraded-copies 0 \
+--scale-calibration none"
+CONFIGS="${CONFIGS:-today's-default|$OLD
 default|
+default+cue-cap-2|--cue-cap 2
 default+simulate|--simulate
-chain-aug-only|--degraded-copies 0
-copies-only|$OLD --degraded-copies 2
 simulator-only|--simulate --simulate-only}"
 # Held-out generators: LOGO_CONFIGS leave one generator variant out (one fold per variant), SCALE_CONFIGS hold out
 # the up-scaling factor (2 folds). One network per run (--ensemble 1) keeps these affordable.
-LOGO_CONFIGS="${LOGO_CONFIGS:-old-default|$OLD --ensemble 1
-default+simulate|--simulate --ensemble 1}"
-SCALE_CONFIGS="${SCALE_CONFIGS:-old-default|$OLD --ensemble 1
+LOGO_CONFIGS="${LOGO_CONFIGS:-today's-default|$OLD --ensemble 1
 default|--ensemble 1
 default+simulate|--simulate --ensemble 1}"
+SCALE_CONFIGS="${SCALE_CONFIGS:-$LOGO_CONFIGS}"
 
 if [ -f "$data/manifest.csv" ] && head -1 "$data/manifest.csv" | grep -q '\bgroup\b'; then
   manifest="$data/manifest.csv"   # groups (source photo or person) and generators as the set documents them
