@@ -192,4 +192,42 @@ class LauncherCdsTest {
         assertNotEquals(old, now.get(0), "keyed by the jars: the old build's archive is gone");
         assertScored(detect(null, "--image", "x.png"), "v2");
     }
+    /**
+     * The detect launcher reads jars as plain jars ({@code -Djdk.util.jar.enableMultiRelease=false}), which is only
+     * safe while no jar on the class path needs its META-INF/versions classes. jackson-core's versioned classes are
+     * faster number parsers for Java 11+ whose Java 8 base classes give the same results. A new dependency with
+     * versioned classes makes this fail: check its base classes work, then list it here or drop the option.
+     */
+    @Test
+    void onlyKnownJarsShipVersionedClasses() throws Exception {
+        List<String> reviewed = List.of("jackson-core-");
+        List<String> unexpected = new ArrayList<>();
+        int multiRelease = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!entry.endsWith(".jar") || !Files.isRegularFile(Path.of(entry))) {
+                continue;
+            }
+            String name = Path.of(entry).getFileName().toString();
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(entry)) {
+                if (!jar.isMultiRelease()) {
+                    continue;
+                }
+                multiRelease++;
+                boolean versioned = jar.stream().map(JarEntry::getName).anyMatch(n -> n.startsWith("META-INF/versions/")
+                        && n.endsWith(".class") && !n.endsWith("module-info.class"));
+                if (versioned && reviewed.stream().noneMatch(name::startsWith) && !testOnly(entry)) {
+                    unexpected.add(name);
+                }
+            }
+        }
+        assertTrue(multiRelease > 0, "the class path has multi-release jars to look at");
+        assertEquals(List.of(), unexpected, "jars whose META-INF/versions classes the detect launcher ignores");
+    }
+
+    /** Test-scoped dependencies never reach dist/lib (browser tests, JUnit). */
+    private static boolean testOnly(String jarPath) {
+        String p = jarPath.replace('\\', '/');
+        return p.contains("/org/seleniumhq/") || p.contains("/org/junit/") || p.contains("/net/bytebuddy/")
+                || p.contains("/io/opentelemetry/") || p.contains("/org/apache/maven/");
+    }
 }
