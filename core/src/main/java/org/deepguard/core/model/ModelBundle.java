@@ -231,7 +231,7 @@ public final class ModelBundle {
                         + " (file damaged or replaced)");
             }
             Backend.init();
-            return ModelSerializer.restoreComputationGraph(weights.toFile(), false);
+            return GraphRestore.restore(weights);
         } catch (IOException | RuntimeException e) {
             throw new BundleException(weights + ": cannot load weights (" + e.getMessage() + ")", e);
         }

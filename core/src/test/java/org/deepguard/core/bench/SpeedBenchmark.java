@@ -39,6 +39,8 @@ public final class SpeedBenchmark {
     private static final WorkspaceMode WORKSPACE = WorkspaceMode.valueOf(System.getProperty("bench.workspace",
             "ENABLED"));
     /** FLOAT, or BFLOAT16 / HALF for inference only (DL4J's oneDNN helpers take float only). */
+    /** Inference rows through the folded scoring graph ({@code -Dbench.fold=true}); training is unchanged. */
+    private static final boolean FOLD = Boolean.getBoolean("bench.fold");
     private static final DataType DTYPE = DataType.valueOf(System.getProperty("bench.dtype", "FLOAT"));
 
     private SpeedBenchmark() {}
@@ -73,8 +75,25 @@ public final class SpeedBenchmark {
         out.put("batch", BATCH);
         // Batch 1 runs are short, so more of them make a stable median.
         // Keys keep the names infer32/train32 whatever bench.batch is, so the report lines them up.
-        measure(out, "infer1", 1, 2, Math.max(rounds, 10), () -> net.outputSingle(false, one));
-        measure(out, "infer32", BATCH, 1, rounds, () -> net.outputSingle(false, batch));
+        if (FOLD) {
+            // -Dbench.fold=true: inference through the scoring graph that ships (BatchNorm folded into the
+            // convolutions, core/model/InferenceGraph), with its largest log-odds difference from the plain graph
+            org.deepguard.core.model.InferenceGraph folded =
+                    org.deepguard.core.model.InferenceGraph.of(java.util.List.of(net));
+            out.put("folded_batchnorms", folded.removedBatchNorms());
+            double[] plain = org.deepguard.core.model.Detector.memberMeanLogOdds(java.util.List.of(net), batch);
+            double[] fast = folded.meanLogOdds(batch);
+            double diff = 0;
+            for (int i = 0; i < plain.length; i++) {
+                diff = Math.max(diff, Math.abs(plain[i] - fast[i]));
+            }
+            out.put("folded_max_logodds_diff", diff);
+            measure(out, "infer1", 1, 2, Math.max(rounds, 10), () -> folded.meanLogOdds(one));
+            measure(out, "infer32", BATCH, 1, rounds, () -> folded.meanLogOdds(batch));
+        } else {
+            measure(out, "infer1", 1, 2, Math.max(rounds, 10), () -> net.outputSingle(false, one));
+            measure(out, "infer32", BATCH, 1, rounds, () -> net.outputSingle(false, batch));
+        }
         if (DTYPE == DataType.FLOAT) {
             measure(out, "train32", BATCH, 2, rounds, () -> net.fit(data));
         }
