@@ -232,8 +232,8 @@ public class TrainCommand extends BaseCommand {
 
     @Option(names = "--simulate", paramLabel = "FAMILIES", arity = "0..1", fallbackValue = "all",
             description = "Train with simulated fakes made from the real images (artifact simulator): all, or a "
-                    + "comma list of upsample, transposed-conv, conv-decoder, spectral-peaks, blend. Beside the "
-                    + "manifest's fakes unless --simulate-only.")
+                    + "comma list of upsample, transposed-conv, conv-decoder, spectral-peaks, blend, "
+                    + "learned-upsample. Beside the manifest's fakes unless --simulate-only.")
     String simulate;
 
     @Option(names = "--simulate-only",
