@@ -244,6 +244,11 @@ public class TrainCommand extends BaseCommand {
             description = "With --simulate: pseudo-fakes per real image and epoch (default: ${DEFAULT-VALUE}).")
     double simulatePerReal;
 
+    @Option(names = "--simulate-match-detail",
+            description = "With --simulate: give each pseudo-fake its real image's fine-detail energy back where "
+                    + "the simulation removed some (unsharp masking), so softness alone does not mark a fake.")
+    boolean simulateMatchDetail;
+
     @Option(names = "--simulate-hold-out", paramLabel = "FAMILY",
             description = "With --simulate: keep this family out of training and calibrate the threshold on its "
                     + "pseudo-fakes of the validation reals, as a stand-in for generators never seen.")
@@ -451,14 +456,16 @@ public class TrainCommand extends BaseCommand {
 
     private SimulationConfig simulation() {
         if (simulate == null) {
-            if (simulateOnly || simulateHoldOut != null) {
-                throw new CliException(ExitCode.USAGE, "--simulate-only and --simulate-hold-out need --simulate");
+            if (simulateOnly || simulateHoldOut != null || simulateMatchDetail) {
+                throw new CliException(ExitCode.USAGE,
+                        "--simulate-only, --simulate-hold-out and --simulate-match-detail need --simulate");
             }
             return null;
         }
         try {
             return new SimulationConfig(SimulationConfig.parseFamilies(simulate), simulatePerReal, simulateOnly,
-                    simulateHoldOut == null ? null : ArtifactSimulator.Family.parse(simulateHoldOut));
+                    simulateHoldOut == null ? null : ArtifactSimulator.Family.parse(simulateHoldOut),
+                    simulateMatchDetail);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCode.USAGE, "--simulate: " + e.getMessage());
         }

@@ -67,21 +67,32 @@ public final class ArtifactSimulator {
             KernelResize.Kernel.BICUBIC, KernelResize.Kernel.LANCZOS3};
 
     private final List<Family> families;
+    private final boolean matchDetail;
 
     public ArtifactSimulator(List<Family> families) {
+        this(families, false);
+    }
+
+    /** @param matchDetail give every pseudo-fake its real image's high-frequency energy back ({@link #matchDetail}) */
+    public ArtifactSimulator(List<Family> families, boolean matchDetail) {
         if (families.isEmpty()) {
             throw new IllegalArgumentException("the simulator needs at least one family");
         }
         this.families = List.copyOf(families);
+        this.matchDetail = matchDetail;
     }
 
     public List<Family> families() {
         return families;
     }
 
-    /** A pseudo-fake of {@code real}: a family drawn from this simulator's, with random parameters. */
+    /**
+     * A pseudo-fake of {@code real}: a family drawn from this simulator's, with random parameters (then, with detail
+     * matching, its high-frequency energy brought back to the real image's).
+     */
     public BufferedImage apply(BufferedImage real, SplittableRandom random) {
-        return apply(real, families.get(random.nextInt(families.size())), random);
+        BufferedImage fake = apply(real, families.get(random.nextInt(families.size())), random);
+        return matchDetail ? matchDetail(real, fake) : fake;
     }
 
     /** A pseudo-fake of {@code real} by one family, parameters drawn from {@code random}. */
@@ -142,6 +153,64 @@ public final class ArtifactSimulator {
                         random.nextDouble());
             }
         };
+    }
+
+    /** Scale of the blur whose residual counts as high-frequency detail in {@link #matchDetail}. */
+    static final double DETAIL_SIGMA = 1.0;
+
+    /**
+     * Restores detail the simulation removed: when {@code fake} has less high-frequency energy than {@code real}
+     * (mean squared residual after a Gaussian blur of sigma {@value #DETAIL_SIGMA}, over the three channels), it is
+     * unsharp-masked (sigma {@value #DETAIL_SIGMA}) with the amount, found by bisection and at most
+     * {@value #MAX_DETAIL_AMOUNT}, that brings its energy to the real one's; a fake with as much detail or more is
+     * returned as it is. Up-sampling generators trained with perceptual
+     * and adversarial losses synthesise fine texture rather than leave the image soft, so a detector trained on soft
+     * pseudo-fakes learns "soft = fake" and calls smooth real photographs (sky, fog, studio backdrops) fake; with
+     * matching, the amount of detail is no longer a label and what is left to learn is its structure.
+     */
+    public static BufferedImage matchDetail(BufferedImage real, BufferedImage fake) {
+        double eReal = detailEnergy(real);
+        double eFake = detailEnergy(fake);
+        if (!(eFake > 1e-9) || eFake >= eReal) {
+            return fake;
+        }
+        // the residual grows a little slower than 1 + amount (the blur keeps part of it), so bisect on the result
+        double lo = 0;
+        double hi = MAX_DETAIL_AMOUNT;
+        BufferedImage best = unsharp(fake, DETAIL_SIGMA, hi);
+        if (detailEnergy(best) <= eReal) {
+            return best;
+        }
+        for (int i = 0; i < 10; i++) {
+            double mid = 0.5 * (lo + hi);
+            BufferedImage x = unsharp(fake, DETAIL_SIGMA, mid);
+            if (detailEnergy(x) < eReal) {
+                lo = mid;
+            } else {
+                hi = mid;
+                best = x;
+            }
+        }
+        return best;
+    }
+
+    /** The largest unsharp-masking amount {@link #matchDetail} uses. */
+    static final double MAX_DETAIL_AMOUNT = 8;
+
+    /** Mean squared difference between an image and its Gaussian blur (sigma {@value #DETAIL_SIGMA}), per channel. */
+    static double detailEnergy(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] a = img.getRGB(0, 0, w, h, null, 0, w);
+        int[] b = Perturbation.blur(img, DETAIL_SIGMA).getRGB(0, 0, w, h, null, 0, w);
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int shift = 16; shift >= 0; shift -= 8) {
+                double d = ((a[i] >> shift) & 0xFF) - ((b[i] >> shift) & 0xFF);
+                sum += d * d;
+            }
+        }
+        return sum / (3.0 * a.length);
     }
 
     /** Shrinks by {@code factor} with {@code down} (anti-aliased), enlarges back to the same size with {@code up}. */

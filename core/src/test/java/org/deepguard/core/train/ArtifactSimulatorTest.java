@@ -174,6 +174,35 @@ class ArtifactSimulatorTest {
     }
 
     @Test
+    void detailMatchingGivesSoftPseudoFakesTheRealImagesFineDetailBack() {
+        BufferedImage real = TestImages.texture(64, 6);
+        double target = ArtifactSimulator.detailEnergy(real);
+        BufferedImage soft = ArtifactSimulator.upsample(real, 4, KernelResize.Kernel.BOX, KernelResize.Kernel.BICUBIC);
+        assertTrue(ArtifactSimulator.detailEnergy(soft) < 0.5 * target, "4x bicubic is soft");
+        BufferedImage matched = ArtifactSimulator.matchDetail(real, soft);
+        double e = ArtifactSimulator.detailEnergy(matched);
+        assertTrue(e > 0.7 * target && e < 1.3 * target, "matched: " + e + " vs real " + target);
+        // its low frequencies stay those of the soft image (unsharp masking only lifts the residual)
+        int[] a = pixels(ArtifactSimulator.shrink(soft, 8, KernelResize.Kernel.BOX));
+        int[] b = pixels(ArtifactSimulator.shrink(matched, 8, KernelResize.Kernel.BOX));
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Math.abs(((a[i] >> 8) & 0xFF) - ((b[i] >> 8) & 0xFF)) <= 3, "low band moved at " + i);
+        }
+        // a pseudo-fake with as much detail as the real one or more is left alone
+        BufferedImage grated = ArtifactSimulator.grating(real, 0.5, 0, 3, 0);
+        assertTrue(ArtifactSimulator.detailEnergy(grated) >= target);
+        assertArrayEquals(pixels(grated), pixels(ArtifactSimulator.matchDetail(real, grated)));
+        // through the simulator: deterministic per stream, and never softer than the real image by much
+        ArtifactSimulator matching = new ArtifactSimulator(List.of(ArtifactSimulator.Family.values()), true);
+        for (int s = 0; s < 12; s++) {
+            BufferedImage x = matching.apply(real, new SplittableRandom(s));
+            assertArrayEquals(pixels(x), pixels(matching.apply(real, new SplittableRandom(s))));
+            assertTrue(ArtifactSimulator.detailEnergy(x) > 0.6 * target, "draw " + s + ": "
+                    + ArtifactSimulator.detailEnergy(x) + " vs " + target);
+        }
+    }
+
+    @Test
     void spectralPeaksAndBlendsDoWhatTheySay() {
         BufferedImage real = TestImages.texture(64, 2);
         BufferedImage grated = ArtifactSimulator.grating(real, 0.25, 0, 3, 0.3);
