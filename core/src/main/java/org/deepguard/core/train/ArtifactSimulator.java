@@ -389,7 +389,7 @@ public final class ArtifactSimulator {
         return toImage(base, w, h);
     }
 
-    /** Hidden channels of a {@link #learnedUpsample} stage: the image as +x and -x (so ReLU keeps it), plus free ones. */
+    /** Hidden channels of a {@link #learnedUpsample} stage: the image as +x and -x (ReLU keeps it), and free ones. */
     private static final int HIDDEN = 12;
 
     /**

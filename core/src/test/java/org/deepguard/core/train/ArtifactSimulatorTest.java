@@ -220,7 +220,8 @@ class ArtifactSimulatorTest {
         assertEquals(List.of(ArtifactSimulator.Family.UPSAMPLE, ArtifactSimulator.Family.TRANSPOSED_CONV),
                 SimulationConfig.parseFamilies("upsample, transposed_conv"));
         assertEquals(6, SimulationConfig.parseFamilies("all").size());
-        assertEquals(List.of(ArtifactSimulator.Family.LEARNED_UPSAMPLE), SimulationConfig.parseFamilies("learned-upsample"));
+        assertEquals(List.of(ArtifactSimulator.Family.LEARNED_UPSAMPLE),
+                SimulationConfig.parseFamilies("learned-upsample"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SimulationConfig.parseFamilies("gan"))
                 .getMessage().contains("unknown simulator family"));
         SimulationConfig held = new SimulationConfig(SimulationConfig.parseFamilies("all"), 1, true,
