@@ -109,7 +109,7 @@ class LeversRoundTripTest {
         Manifest manifest = Manifest.read(manifestFile);
         org.deepguard.core.train.SimulationConfig sim = new org.deepguard.core.train.SimulationConfig(
                 org.deepguard.core.train.SimulationConfig.parseFamilies("all"), 1, true,
-                org.deepguard.core.train.ArtifactSimulator.Family.SPECTRAL_PEAKS);
+                org.deepguard.core.train.ArtifactSimulator.Family.SPECTRAL_PEAKS, true);
         TrainingConfig config = new TrainingConfig(TinyModels.tinyConfig(32, 5), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
                 AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 5, null, null, 1, true, true, sim, 2);
         new Trainer(config, null).train(manifest, manifestFile, dir.resolve("model"), false);
@@ -120,6 +120,8 @@ class LeversRoundTripTest {
         assertEquals(2, stored.get("degradedCopies").asInt());
         assertEquals("SPECTRAL_PEAKS", stored.at("/simulation/holdOut").asText());
         assertTrue(stored.at("/simulation/only").asBoolean());
+        assertTrue(stored.at("/simulation/matchDetail").asBoolean());
+        assertEquals(6, stored.at("/simulation/families").size());
         assertEquals(0.3, stored.at("/augmentation/resize").asDouble(), 0);
         assertTrue(meta.thresholdRule.contains("2 degraded copies"), meta.thresholdRule);
         assertEquals(meta.uncertainBand, meta.metrics.get("val_uncertain_band"), 0);

@@ -232,8 +232,8 @@ public class TrainCommand extends BaseCommand {
 
     @Option(names = "--simulate", paramLabel = "FAMILIES", arity = "0..1", fallbackValue = "all",
             description = "Train with simulated fakes made from the real images (artifact simulator): all, or a "
-                    + "comma list of upsample, transposed-conv, conv-decoder, spectral-peaks, blend. Beside the "
-                    + "manifest's fakes unless --simulate-only.")
+                    + "comma list of upsample, transposed-conv, conv-decoder, spectral-peaks, blend, "
+                    + "learned-upsample. Beside the manifest's fakes unless --simulate-only.")
     String simulate;
 
     @Option(names = "--simulate-only",
@@ -243,6 +243,11 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--simulate-per-real", defaultValue = "1", paramLabel = "R",
             description = "With --simulate: pseudo-fakes per real image and epoch (default: ${DEFAULT-VALUE}).")
     double simulatePerReal;
+
+    @Option(names = "--simulate-match-detail",
+            description = "With --simulate: give each pseudo-fake its real image's fine-detail energy back where "
+                    + "the simulation removed some (unsharp masking), so softness alone does not mark a fake.")
+    boolean simulateMatchDetail;
 
     @Option(names = "--simulate-hold-out", paramLabel = "FAMILY",
             description = "With --simulate: keep this family out of training and calibrate the threshold on its "
@@ -451,14 +456,16 @@ public class TrainCommand extends BaseCommand {
 
     private SimulationConfig simulation() {
         if (simulate == null) {
-            if (simulateOnly || simulateHoldOut != null) {
-                throw new CliException(ExitCode.USAGE, "--simulate-only and --simulate-hold-out need --simulate");
+            if (simulateOnly || simulateHoldOut != null || simulateMatchDetail) {
+                throw new CliException(ExitCode.USAGE,
+                        "--simulate-only, --simulate-hold-out and --simulate-match-detail need --simulate");
             }
             return null;
         }
         try {
             return new SimulationConfig(SimulationConfig.parseFamilies(simulate), simulatePerReal, simulateOnly,
-                    simulateHoldOut == null ? null : ArtifactSimulator.Family.parse(simulateHoldOut));
+                    simulateHoldOut == null ? null : ArtifactSimulator.Family.parse(simulateHoldOut),
+                    simulateMatchDetail);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCode.USAGE, "--simulate: " + e.getMessage());
         }

@@ -31,12 +31,19 @@ import java.util.SplittableRandom;
  *       periodic peaks generator spectra show), 1-3 grey levels.</li>
  *   <li>{@link Family#BLEND}: a soft-edged elliptical region of the image replaced by its reconstruction through one
  *       of the other families (local manipulation).</li>
+ *   <li>{@link Family#LEARNED_UPSAMPLE}: the last layers of an up-sampling generator, randomly initialised rather
+ *       than learnt: shrink by 2 or 4, then per 2x stage nearest or bilinear up-sampling followed by a stack of 3x3
+ *       convolutions with ReLU at the output resolution and a final tanh ({@link #learnedUpsample}). Unlike
+ *       {@link Family#CONV_DECODER} (a decoder residual added to a clean bilinear enlargement), every output pixel
+ *       passes through the stack: the interpolation itself is done by random, uneven, asymmetric filters, so the
+ *       up-sampler's phase symmetry is broken (resampling periodicity at the factor) and the top octave holds the
+ *       decoder's texture instead of the photograph's sensor noise.</li>
  * </ul>
  */
 public final class ArtifactSimulator {
 
     public enum Family {
-        UPSAMPLE, TRANSPOSED_CONV, CONV_DECODER, SPECTRAL_PEAKS, BLEND;
+        UPSAMPLE, TRANSPOSED_CONV, CONV_DECODER, SPECTRAL_PEAKS, BLEND, LEARNED_UPSAMPLE;
 
         public String code() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -50,7 +57,7 @@ public final class ArtifactSimulator {
                 }
             }
             throw new IllegalArgumentException("unknown simulator family '" + s + "' (families: upsample, "
-                    + "transposed-conv, conv-decoder, spectral-peaks, blend, or all)");
+                    + "transposed-conv, conv-decoder, spectral-peaks, blend, learned-upsample, or all)");
         }
     }
 
@@ -60,21 +67,32 @@ public final class ArtifactSimulator {
             KernelResize.Kernel.BICUBIC, KernelResize.Kernel.LANCZOS3};
 
     private final List<Family> families;
+    private final boolean matchDetail;
 
     public ArtifactSimulator(List<Family> families) {
+        this(families, false);
+    }
+
+    /** @param matchDetail give every pseudo-fake its real image's high-frequency energy back ({@link #matchDetail}) */
+    public ArtifactSimulator(List<Family> families, boolean matchDetail) {
         if (families.isEmpty()) {
             throw new IllegalArgumentException("the simulator needs at least one family");
         }
         this.families = List.copyOf(families);
+        this.matchDetail = matchDetail;
     }
 
     public List<Family> families() {
         return families;
     }
 
-    /** A pseudo-fake of {@code real}: a family drawn from this simulator's, with random parameters. */
+    /**
+     * A pseudo-fake of {@code real}: a family drawn from this simulator's, with random parameters (then, with detail
+     * matching, its high-frequency energy brought back to the real image's).
+     */
     public BufferedImage apply(BufferedImage real, SplittableRandom random) {
-        return apply(real, families.get(random.nextInt(families.size())), random);
+        BufferedImage fake = apply(real, families.get(random.nextInt(families.size())), random);
+        return matchDetail ? matchDetail(real, fake) : fake;
     }
 
     /** A pseudo-fake of {@code real} by one family, parameters drawn from {@code random}. */
@@ -116,6 +134,17 @@ public final class ArtifactSimulator {
                 }
                 yield out;
             }
+            case LEARNED_UPSAMPLE -> {
+                int stages = random.nextDouble() < 0.6 ? 1 : 2;
+                BufferedImage low = shrink(real, 1 << stages, DOWN[random.nextInt(DOWN.length)]);
+                boolean nearest = random.nextBoolean();
+                int layers = 1 + random.nextInt(3);
+                double unevenness = 0.1 + 0.4 * random.nextDouble();
+                double mixing = 0.02 + 0.08 * random.nextDouble();
+                double greyLevels = 1 + 7 * random.nextDouble();
+                yield fitTo(learnedUpsample(low, stages, nearest, layers, unevenness, mixing, greyLevels,
+                        random.nextLong()), real.getWidth(), real.getHeight());
+            }
             case BLEND -> {
                 List<Family> inner = families.stream().filter(f -> f != Family.BLEND).toList();
                 Family source = inner.isEmpty() ? Family.UPSAMPLE : inner.get(random.nextInt(inner.size()));
@@ -124,6 +153,64 @@ public final class ArtifactSimulator {
                         random.nextDouble());
             }
         };
+    }
+
+    /** Scale of the blur whose residual counts as high-frequency detail in {@link #matchDetail}. */
+    static final double DETAIL_SIGMA = 1.0;
+
+    /**
+     * Restores detail the simulation removed: when {@code fake} has less high-frequency energy than {@code real}
+     * (mean squared residual after a Gaussian blur of sigma {@value #DETAIL_SIGMA}, over the three channels), it is
+     * unsharp-masked (sigma {@value #DETAIL_SIGMA}) with the amount, found by bisection and at most
+     * {@value #MAX_DETAIL_AMOUNT}, that brings its energy to the real one's; a fake with as much detail or more is
+     * returned as it is. Up-sampling generators trained with perceptual
+     * and adversarial losses synthesise fine texture rather than leave the image soft, so a detector trained on soft
+     * pseudo-fakes learns "soft = fake" and calls smooth real photographs (sky, fog, studio backdrops) fake; with
+     * matching, the amount of detail is no longer a label and what is left to learn is its structure.
+     */
+    public static BufferedImage matchDetail(BufferedImage real, BufferedImage fake) {
+        double eReal = detailEnergy(real);
+        double eFake = detailEnergy(fake);
+        if (!(eFake > 1e-9) || eFake >= eReal) {
+            return fake;
+        }
+        // the residual grows a little slower than 1 + amount (the blur keeps part of it), so bisect on the result
+        double lo = 0;
+        double hi = MAX_DETAIL_AMOUNT;
+        BufferedImage best = unsharp(fake, DETAIL_SIGMA, hi);
+        if (detailEnergy(best) <= eReal) {
+            return best;
+        }
+        for (int i = 0; i < 10; i++) {
+            double mid = 0.5 * (lo + hi);
+            BufferedImage x = unsharp(fake, DETAIL_SIGMA, mid);
+            if (detailEnergy(x) < eReal) {
+                lo = mid;
+            } else {
+                hi = mid;
+                best = x;
+            }
+        }
+        return best;
+    }
+
+    /** The largest unsharp-masking amount {@link #matchDetail} uses. */
+    static final double MAX_DETAIL_AMOUNT = 8;
+
+    /** Mean squared difference between an image and its Gaussian blur (sigma {@value #DETAIL_SIGMA}), per channel. */
+    static double detailEnergy(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] a = img.getRGB(0, 0, w, h, null, 0, w);
+        int[] b = Perturbation.blur(img, DETAIL_SIGMA).getRGB(0, 0, w, h, null, 0, w);
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int shift = 16; shift >= 0; shift -= 8) {
+                double d = ((a[i] >> shift) & 0xFF) - ((b[i] >> shift) & 0xFF);
+                sum += d * d;
+            }
+        }
+        return sum / (3.0 * a.length);
     }
 
     /** Shrinks by {@code factor} with {@code down} (anti-aliased), enlarges back to the same size with {@code up}. */
@@ -302,9 +389,158 @@ public final class ArtifactSimulator {
         return toImage(base, w, h);
     }
 
+    /** Hidden channels of a {@link #learnedUpsample} stage: the image as +x and -x (ReLU keeps it), and free ones. */
+    private static final int HIDDEN = 12;
+
+    /**
+     * A randomly initialised up-sampling decoder, {@code stages} times 2x: per stage, nearest (or bilinear)
+     * up-sampling of the image in [-1, 1], then {@code layers} 3x3 convolutions to {@value #HIDDEN} channels, each
+     * followed by ReLU, then a 3x3 convolution to 3 channels and tanh. The weights are those a generator that learnt
+     * to reproduce its input could have: the first six hidden channels carry +x and -x (ReLU loses nothing of a pair)
+     * through a random positive smoothing kernel per layer (a 3x3 tent whose taps are scaled by 1 +- {@code
+     * unevenness} and renormalised: the interpolation filter, uneven and asymmetric), every weight gets He-normal
+     * noise times {@code mixing} (cross-channel mixing, content-dependent colour and contrast), and the output layer
+     * adds a random He-initialised read-out of all hidden channels, standardised per channel, at {@code greyLevels}
+     * grey levels before the tanh (decoder texture, saturating towards black and white as a tanh output does).
+     *
+     * @param low the shrunk image; the result is {@code 2^stages} times its size
+     */
+    public static BufferedImage learnedUpsample(BufferedImage low, int stages, boolean nearest, int layers,
+                                                double unevenness, double mixing, double greyLevels, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int w = low.getWidth();
+        int h = low.getHeight();
+        double[][] x = planes(low);
+        for (double[] p : x) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] = p[i] / 127.5 - 1;
+            }
+        }
+        for (int s = 0; s < stages; s++) {
+            x = up2(x, w, h, nearest);
+            w *= 2;
+            h *= 2;
+            double[][] hidden = new double[HIDDEN][];
+            for (int c = 0; c < 3; c++) {
+                hidden[c] = x[c].clone();
+                hidden[c + 3] = new double[x[c].length];
+                for (int i = 0; i < x[c].length; i++) {
+                    hidden[c + 3][i] = -x[c][i];
+                }
+            }
+            for (int c = 6; c < HIDDEN; c++) {
+                hidden[c] = new double[w * h];
+            }
+            double heHidden = Math.sqrt(2.0 / (9 * HIDDEN));
+            for (int l = 0; l < layers; l++) {
+                double[][][][] k = new double[HIDDEN][HIDDEN][3][3];
+                double[][] smooth = unevenTent(r, unevenness);
+                for (int o = 0; o < HIDDEN; o++) {
+                    for (int i = 0; i < HIDDEN; i++) {
+                        for (int j = 0; j < 3; j++) {
+                            for (int q = 0; q < 3; q++) {
+                                // free channels start from a full He draw, the image channels from the smoothing
+                                double std = o >= 6 ? heHidden : mixing * heHidden;
+                                k[o][i][j][q] = (o == i && o < 6 ? smooth[j][q] : 0) + r.nextGaussian() * std;
+                            }
+                        }
+                    }
+                }
+                hidden = conv3x3(hidden, w, h, k);
+                for (double[] p : hidden) {
+                    for (int i = 0; i < p.length; i++) {
+                        p[i] = Math.max(0, p[i]);
+                    }
+                }
+            }
+            double[][][][] readout = new double[3][HIDDEN][3][3];
+            for (double[][][] o : readout) {
+                for (double[][] c : o) {
+                    for (double[] row : c) {
+                        for (int q = 0; q < 3; q++) {
+                            row[q] = r.nextGaussian() * heHidden;
+                        }
+                    }
+                }
+            }
+            double[][] texture = conv3x3(hidden, w, h, readout);
+            double amplitude = greyLevels / 127.5;
+            for (int c = 0; c < 3; c++) {
+                double mean = 0;
+                for (double v : texture[c]) {
+                    mean += v;
+                }
+                mean /= texture[c].length;
+                double var = 0;
+                for (double v : texture[c]) {
+                    var += (v - mean) * (v - mean);
+                }
+                double sd = Math.sqrt(var / texture[c].length) + 1e-9;
+                for (int i = 0; i < texture[c].length; i++) {
+                    // the identity path (+x minus -x) enters the tanh at its inverse, so a zero texture keeps x
+                    double identity = Math.max(-0.995, Math.min(0.995, hidden[c][i] - hidden[c + 3][i]));
+                    texture[c][i] = Math.tanh(atanh(identity) + amplitude * (texture[c][i] - mean) / sd);
+                }
+            }
+            x = texture;
+        }
+        for (double[] p : x) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] = (p[i] + 1) * 127.5;
+            }
+        }
+        return toImage(x, w, h);
+    }
+
+    private static double atanh(double v) {
+        return 0.5 * Math.log((1 + v) / (1 - v));
+    }
+
+    /** A 3x3 tent (1 2 1 / 2 4 2 / 1 2 1) with each tap scaled by 1 +- {@code unevenness}, summing to 1. */
+    static double[][] unevenTent(SplittableRandom r, double unevenness) {
+        double[] tap = {1, 2, 1};
+        double[][] k = new double[3][3];
+        double sum = 0;
+        for (int j = 0; j < 3; j++) {
+            for (int q = 0; q < 3; q++) {
+                k[j][q] = tap[j] * tap[q] * (1 + unevenness * (2 * r.nextDouble() - 1));
+                sum += k[j][q];
+            }
+        }
+        for (double[] row : k) {
+            for (int q = 0; q < 3; q++) {
+                row[q] /= sum;
+            }
+        }
+        return k;
+    }
+
+    /** 2x up-sampling of planes: nearest (each pixel to a 2x2 block) or bilinear (taps 3/4, 1/4, edges clamped). */
+    static double[][] up2(double[][] in, int w, int h, boolean nearest) {
+        int ow = 2 * w;
+        int oh = 2 * h;
+        double[][] out = new double[in.length][ow * oh];
+        for (int c = 0; c < in.length; c++) {
+            for (int y = 0; y < oh; y++) {
+                int sy = y / 2;
+                int ny = Math.min(h - 1, Math.max(0, y % 2 == 0 ? sy - 1 : sy + 1));
+                for (int x = 0; x < ow; x++) {
+                    int sx = x / 2;
+                    if (nearest) {
+                        out[c][y * ow + x] = in[c][sy * w + sx];
+                    } else {
+                        int nx = Math.min(w - 1, Math.max(0, x % 2 == 0 ? sx - 1 : sx + 1));
+                        out[c][y * ow + x] = 0.5625 * in[c][sy * w + sx] + 0.1875 * in[c][sy * w + nx]
+                                + 0.1875 * in[c][ny * w + sx] + 0.0625 * in[c][ny * w + nx];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     private static double[][] conv3x3(double[][] in, int w, int h, int outChannels, SplittableRandom r, double std) {
-        int inChannels = in.length;
-        double[][][][] k = new double[outChannels][inChannels][3][3];
+        double[][][][] k = new double[outChannels][in.length][3][3];
         for (double[][][] o : k) {
             for (double[][] c : o) {
                 for (double[] row : c) {
@@ -314,6 +550,13 @@ public final class ArtifactSimulator {
                 }
             }
         }
+        return conv3x3(in, w, h, k);
+    }
+
+    /** 3x3 convolution (cross-correlation), kernels {@code k[out][in][dy][dx]}, edges clamped. */
+    private static double[][] conv3x3(double[][] in, int w, int h, double[][][][] k) {
+        int inChannels = in.length;
+        int outChannels = k.length;
         double[][] out = new double[outChannels][w * h];
         for (int o = 0; o < outChannels; o++) {
             for (int c = 0; c < inChannels; c++) {

@@ -17,9 +17,12 @@ import java.util.Locale;
  * @param holdOut      a family kept out of training and used only, with its pseudo-fakes of the validation reals,
  *                     for fusion, calibration and threshold (so the threshold is set on a family the network never
  *                     saw, as new generators will be); null: validation uses the training families
+ * @param matchDetail  true: every pseudo-fake gets back the high-frequency energy of its real image where the
+ *                     simulation removed some ({@link ArtifactSimulator#matchDetail}), so "less fine detail" alone
+ *                     does not tell the classes apart and the detector has to learn the artifacts' structure
  */
 public record SimulationConfig(List<ArtifactSimulator.Family> families, double perReal, boolean only,
-                               ArtifactSimulator.Family holdOut) {
+                               ArtifactSimulator.Family holdOut, boolean matchDetail) {
     public SimulationConfig {
         if (families == null || families.isEmpty()) {
             throw new IllegalArgumentException("--simulate needs at least one family");
@@ -31,6 +34,12 @@ public record SimulationConfig(List<ArtifactSimulator.Family> families, double p
         if (holdOut != null && families.contains(holdOut) && families.size() == 1) {
             throw new IllegalArgumentException("cannot hold out the only simulator family");
         }
+    }
+
+    /** Without detail matching (as before it existed). */
+    public SimulationConfig(List<ArtifactSimulator.Family> families, double perReal, boolean only,
+                            ArtifactSimulator.Family holdOut) {
+        this(families, perReal, only, holdOut, false);
     }
 
     /** All families, one pseudo-fake per real image and epoch, beside the manifest's fakes. */
@@ -65,6 +74,7 @@ public record SimulationConfig(List<ArtifactSimulator.Family> families, double p
         }
         return b + String.format(Locale.ROOT, " (%.3g per real image and epoch, %s%s)", perReal,
                 only ? "instead of the manifest's fakes" : "beside the manifest's fakes",
-                holdOut == null ? "" : "; " + holdOut.code() + " held out for calibration");
+                holdOut == null ? "" : "; " + holdOut.code() + " held out for calibration")
+                + (matchDetail ? "; detail matched to the real image" : "");
     }
 }

@@ -751,7 +751,7 @@ public final class Trainer {
             }
         }
         ArtifactSimulator simulator = new ArtifactSimulator(validation && sim.holdOut() != null
-                ? List.of(sim.holdOut()) : sim.trainingFamilies());
+                ? List.of(sim.holdOut()) : sim.trainingFamilies(), sim.matchDetail());
         int whole = (int) Math.floor(sim.perReal());
         double fraction = sim.perReal() - whole;
         for (BatchPipeline.Item it : items) {

@@ -114,6 +114,11 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
             a.putIfAbsent("noiseMaxSigma", 0.0);
             out.put("augmentation", a);
         }
+        if (out.get("simulation") instanceof java.util.Map<?, ?> m) { // issue 22, session 3: detail matching
+            java.util.Map<String, Object> sim = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) m);
+            sim.putIfAbsent("matchDetail", false);
+            out.put("simulation", sim);
+        }
         return out;
     }
 

@@ -111,6 +111,98 @@ class ArtifactSimulatorTest {
     }
 
     @Test
+    void learnedUpSamplingLeavesPeriodicityAtItsFactorAndKeepsTheContent() {
+        ResamplingConfig cfg = ResamplingConfig.defaults();
+        BufferedImage real = TestImages.texture(96, 6);
+        BufferedImage half = ArtifactSimulator.shrink(real, 2, KernelResize.Kernel.BOX);
+        // a centred bilinear 2x enlargement is phase-symmetric: no period-2 trace in |second differences|
+        double[] centred = ResamplingFeatures.of(KernelResize.resize(half, 96, 96, KernelResize.Kernel.BILINEAR), cfg);
+        assertTrue(Math.max(centred[0], centred[1]) < 0.05, "bilinear: " + centred[0] + ", " + centred[1]);
+        // the random decoder's uneven, asymmetric filters break that symmetry: one phase of the 2x grid stands out
+        double mean = 0;
+        for (int seed = 0; seed < 4; seed++) {
+            BufferedImage out = ArtifactSimulator.learnedUpsample(half, 1, true, 1, 0.8, 0.05, 4, seed);
+            double[] f = ResamplingFeatures.of(out, cfg);
+            assertTrue(Math.max(f[0], f[1]) > 0.2, "seed " + seed + ": period 2 " + f[0] + ", " + f[1]);
+            mean += f[2] / 4;
+        }
+        assertTrue(mean > 0.3, "period-2 lattice, mean over draws: " + mean);
+        for (boolean nearest : new boolean[] {true, false}) {
+            BufferedImage out = ArtifactSimulator.learnedUpsample(ArtifactSimulator.shrink(real, 4,
+                    KernelResize.Kernel.BOX), 2, nearest, 2, 0.4, 0.05, 3, 11);
+            assertEquals(96, out.getWidth());
+            // the decoder reproduces its input: at the low resolution the output matches the real image
+            int[] a = pixels(ArtifactSimulator.shrink(real, 8, KernelResize.Kernel.BOX));
+            int[] b = pixels(ArtifactSimulator.shrink(out, 8, KernelResize.Kernel.BOX));
+            double diff = 0;
+            for (int i = 0; i < a.length; i++) {
+                diff += Math.abs(((a[i] >> 8) & 0xFF) - ((b[i] >> 8) & 0xFF));
+            }
+            assertTrue(diff / a.length < 10, "mean difference at 1/8 size: " + diff / a.length);
+        }
+        // texture: the read-out enters at the documented amplitude (8 grey levels, less where the tanh saturates)
+        BufferedImage low = ArtifactSimulator.shrink(real, 2, KernelResize.Kernel.BOX);
+        int[] plain = pixels(ArtifactSimulator.learnedUpsample(low, 1, false, 1, 0.2, 0.02, 0, 3));
+        int[] textured = pixels(ArtifactSimulator.learnedUpsample(low, 1, false, 1, 0.2, 0.02, 8, 3));
+        double sum = 0;
+        double sq = 0;
+        for (int i = 0; i < plain.length; i++) {
+            double d = ((textured[i] >> 8) & 0xFF) - ((plain[i] >> 8) & 0xFF);
+            sum += d;
+            sq += d * d;
+        }
+        double sd = Math.sqrt(sq / plain.length - Math.pow(sum / plain.length, 2));
+        assertTrue(sd > 4 && sd < 9, "texture standard deviation " + sd);
+        assertTrue(highPassEnergy(ArtifactSimulator.learnedUpsample(low, 1, false, 1, 0.2, 0.02, 8, 3))
+                > highPassEnergy(ArtifactSimulator.learnedUpsample(low, 1, false, 1, 0.2, 0.02, 0, 3)));
+    }
+
+    /** Mean squared second difference of the green channel along rows and columns (high-frequency energy). */
+    private static double highPassEnergy(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        double sum = 0;
+        for (int y = 1; y < h - 1; y++) {
+            for (int x = 1; x < w - 1; x++) {
+                int c = (img.getRGB(x, y) >> 8) & 0xFF;
+                double dx = ((img.getRGB(x - 1, y) >> 8) & 0xFF) - 2 * c + ((img.getRGB(x + 1, y) >> 8) & 0xFF);
+                double dy = ((img.getRGB(x, y - 1) >> 8) & 0xFF) - 2 * c + ((img.getRGB(x, y + 1) >> 8) & 0xFF);
+                sum += dx * dx + dy * dy;
+            }
+        }
+        return sum / ((w - 2) * (h - 2));
+    }
+
+    @Test
+    void detailMatchingGivesSoftPseudoFakesTheRealImagesFineDetailBack() {
+        BufferedImage real = TestImages.texture(64, 6);
+        double target = ArtifactSimulator.detailEnergy(real);
+        BufferedImage soft = ArtifactSimulator.upsample(real, 4, KernelResize.Kernel.BOX, KernelResize.Kernel.BICUBIC);
+        assertTrue(ArtifactSimulator.detailEnergy(soft) < 0.5 * target, "4x bicubic is soft");
+        BufferedImage matched = ArtifactSimulator.matchDetail(real, soft);
+        double e = ArtifactSimulator.detailEnergy(matched);
+        assertTrue(e > 0.7 * target && e < 1.3 * target, "matched: " + e + " vs real " + target);
+        // its low frequencies stay those of the soft image (unsharp masking only lifts the residual)
+        int[] a = pixels(ArtifactSimulator.shrink(soft, 8, KernelResize.Kernel.BOX));
+        int[] b = pixels(ArtifactSimulator.shrink(matched, 8, KernelResize.Kernel.BOX));
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Math.abs(((a[i] >> 8) & 0xFF) - ((b[i] >> 8) & 0xFF)) <= 3, "low band moved at " + i);
+        }
+        // a pseudo-fake with as much detail as the real one or more is left alone
+        BufferedImage grated = ArtifactSimulator.grating(real, 0.5, 0, 3, 0);
+        assertTrue(ArtifactSimulator.detailEnergy(grated) >= target);
+        assertArrayEquals(pixels(grated), pixels(ArtifactSimulator.matchDetail(real, grated)));
+        // through the simulator: deterministic per stream, and never softer than the real image by much
+        ArtifactSimulator matching = new ArtifactSimulator(List.of(ArtifactSimulator.Family.values()), true);
+        for (int s = 0; s < 12; s++) {
+            BufferedImage x = matching.apply(real, new SplittableRandom(s));
+            assertArrayEquals(pixels(x), pixels(matching.apply(real, new SplittableRandom(s))));
+            assertTrue(ArtifactSimulator.detailEnergy(x) > 0.6 * target, "draw " + s + ": "
+                    + ArtifactSimulator.detailEnergy(x) + " vs " + target);
+        }
+    }
+
+    @Test
     void spectralPeaksAndBlendsDoWhatTheySay() {
         BufferedImage real = TestImages.texture(64, 2);
         BufferedImage grated = ArtifactSimulator.grating(real, 0.25, 0, 3, 0.3);
@@ -127,7 +219,9 @@ class ArtifactSimulatorTest {
     void familiesParseByNameAndConfigsCheckThemselves() {
         assertEquals(List.of(ArtifactSimulator.Family.UPSAMPLE, ArtifactSimulator.Family.TRANSPOSED_CONV),
                 SimulationConfig.parseFamilies("upsample, transposed_conv"));
-        assertEquals(5, SimulationConfig.parseFamilies("all").size());
+        assertEquals(6, SimulationConfig.parseFamilies("all").size());
+        assertEquals(List.of(ArtifactSimulator.Family.LEARNED_UPSAMPLE),
+                SimulationConfig.parseFamilies("learned-upsample"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SimulationConfig.parseFamilies("gan"))
                 .getMessage().contains("unknown simulator family"));
         SimulationConfig held = new SimulationConfig(SimulationConfig.parseFamilies("all"), 1, true,

@@ -101,6 +101,19 @@ class RobustTrainingTest {
         assertFalse(Trainer.sameTraining(org.deepguard.core.io.Json.line(config(SimulationConfig.all(false), 0,
                 AugmentationConfig.legacyDefaults()).withWorkers(0)), storedJson), "simulation trains differently");
         assertNull(TrainingConfig.upgraded(stored).get("simulation"));
+        // a simulator-trained checkpoint from before detail matching resumes as one without it
+        TrainingConfig simulatedConfig = config(SimulationConfig.all(true), 0, AugmentationConfig.defaults());
+        Map<String, Object> simulated = org.deepguard.core.io.Json.MAPPER.convertValue(
+                simulatedConfig.withWorkers(0), LinkedHashMap.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> sim = (Map<String, Object>) simulated.get("simulation");
+        assertEquals(false, sim.remove("matchDetail"));
+        String before = org.deepguard.core.io.Json.line(simulated);
+        assertTrue(Trainer.sameTraining(org.deepguard.core.io.Json.line(config(SimulationConfig.all(true), 0,
+                AugmentationConfig.defaults()).withWorkers(0)), before));
+        SimulationConfig matching = new SimulationConfig(SimulationConfig.parseFamilies("all"), 1, true, null, true);
+        assertFalse(Trainer.sameTraining(org.deepguard.core.io.Json.line(config(matching, 0,
+                AugmentationConfig.defaults()).withWorkers(0)), before), "detail matching trains differently");
         assertNotEquals(stored, TrainingConfig.upgraded(stored));
     }
 
