@@ -206,6 +206,9 @@ public final class DetectServer implements AutoCloseable {
         return metrics;
     }
 
+    /** How long {@link #close} waits, after the last request left its handler, before stopping Jetty. */
+    static final long RESPONSE_FLUSH_GRACE_MILLIS = 500;
+
     /**
      * Graceful stop: new uploads get 503 {@code shutting_down}, every queued one is scored and answered, then the
      * listener closes.
@@ -222,6 +225,10 @@ public final class DetectServer implements AutoCloseable {
             while (metrics.inFlight() > 0 && System.nanoTime() < until) {
                 Thread.sleep(5);
             }
+            // Javalin writes a handler's result after the handler has returned (and left the in-flight count), and
+            // stopping Jetty closes connections at once: give the last answers time to reach their sockets. Without
+            // this a queued upload's answer was lost now and then on a loaded machine (the client saw no bytes).
+            Thread.sleep(RESPONSE_FLUSH_GRACE_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
