@@ -12,6 +12,7 @@ import org.deepguard.core.image.ImageScaling;
 import org.deepguard.core.io.Json;
 import org.deepguard.core.model.Detector;
 import org.deepguard.core.model.Prediction;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -178,6 +179,14 @@ public final class DetectServer implements AutoCloseable {
             config.jetty.multipartConfig.maxFileSize(settings.maxBytes(), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(settings.maxBytes() + MULTIPART_SLACK, SizeUnit.BYTES);
             config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            // Graceful stop: Javalin writes a handler's result after the handler returns, so counting handlers is not
+            // enough; Jetty's StatisticsHandler knows when a request is complete, and with a stop timeout Jetty waits
+            // for those in progress before it closes connections (without it a queued upload's answer was lost now
+            // and then on a loaded machine). Javalin nests its own handler inside this one.
+            config.jetty.modifyServer(server -> {
+                server.setHandler(new StatisticsHandler());
+                server.setStopTimeout(STOP_TIMEOUT_MILLIS);
+            });
         });
         app.get("/", ctx -> ctx.html(page));
         app.get("/health", this::health);
@@ -206,12 +215,12 @@ public final class DetectServer implements AutoCloseable {
         return metrics;
     }
 
-    /** How long {@link #close} waits, after the last request left its handler, before stopping Jetty. */
-    static final long RESPONSE_FLUSH_GRACE_MILLIS = 500;
+    /** How long stopping Jetty waits for requests still in progress (their answers being written). */
+    static final long STOP_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
 
     /**
      * Graceful stop: new uploads get 503 {@code shutting_down}, every queued one is scored and answered, then the
-     * listener closes.
+     * listener closes once every request in progress has been completed (Jetty's graceful stop, see {@link #start}).
      */
     @Override
     public void close() {
@@ -220,15 +229,6 @@ public final class DetectServer implements AutoCloseable {
             if (!queue.close(TimeUnit.MINUTES.toMillis(2))) {
                 LOG.warn("the batching worker did not finish the queue within 2 minutes");
             }
-            // Let the request threads whose items were just answered write their responses.
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (metrics.inFlight() > 0 && System.nanoTime() < until) {
-                Thread.sleep(5);
-            }
-            // Javalin writes a handler's result after the handler has returned (and left the in-flight count), and
-            // stopping Jetty closes connections at once: give the last answers time to reach their sockets. Without
-            // this a queued upload's answer was lost now and then on a loaded machine (the client saw no bytes).
-            Thread.sleep(RESPONSE_FLUSH_GRACE_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -90,10 +90,6 @@ final class ServeMetrics {
         inFlight.decrement();
     }
 
-    long inFlight() {
-        return inFlight.sum();
-    }
-
     long requests(String endpoint, String outcome) {
         LongAdder a = requests.get(endpoint + '\0' + outcome);
         return a == null ? 0 : a.sum();
