@@ -213,6 +213,25 @@ public final class ArtifactSimulator {
         return sum / (3.0 * a.length);
     }
 
+    /** {@code v} with zero mean and unit standard deviation (a constant plane stays 0). */
+    static double[] standardised(double[] v) {
+        double mean = 0;
+        for (double x : v) {
+            mean += x;
+        }
+        mean /= v.length;
+        double var = 0;
+        for (double x : v) {
+            var += (x - mean) * (x - mean);
+        }
+        double sd = Math.sqrt(var / v.length) + 1e-9;
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (v[i] - mean) / sd;
+        }
+        return out;
+    }
+
     /** Shrinks by {@code factor} with {@code down} (anti-aliased), enlarges back to the same size with {@code up}. */
     public static BufferedImage upsample(BufferedImage img, double factor, KernelResize.Kernel down,
                                          KernelResize.Kernel up) {
@@ -372,18 +391,9 @@ public final class ArtifactSimulator {
         }
         double[][] residual = conv3x3(hidden, w, h, 3, r, Math.sqrt(2.0 / 72));
         for (int c = 0; c < 3; c++) {
-            double mean = 0;
-            for (double v : residual[c]) {
-                mean += v;
-            }
-            mean /= residual[c].length;
-            double var = 0;
-            for (double v : residual[c]) {
-                var += (v - mean) * (v - mean);
-            }
-            double sd = Math.sqrt(var / residual[c].length) + 1e-9;
+            double[] texture = standardised(residual[c]);
             for (int i = 0; i < base[c].length; i++) {
-                base[c][i] += greyLevels * (residual[c][i] - mean) / sd;
+                base[c][i] += greyLevels * texture[i];
             }
         }
         return toImage(base, w, h);
@@ -466,20 +476,11 @@ public final class ArtifactSimulator {
             double[][] texture = conv3x3(hidden, w, h, readout);
             double amplitude = greyLevels / 127.5;
             for (int c = 0; c < 3; c++) {
-                double mean = 0;
-                for (double v : texture[c]) {
-                    mean += v;
-                }
-                mean /= texture[c].length;
-                double var = 0;
-                for (double v : texture[c]) {
-                    var += (v - mean) * (v - mean);
-                }
-                double sd = Math.sqrt(var / texture[c].length) + 1e-9;
-                for (int i = 0; i < texture[c].length; i++) {
+                double[] t = standardised(texture[c]);
+                for (int i = 0; i < t.length; i++) {
                     // the identity path (+x minus -x) enters the tanh at its inverse, so a zero texture keeps x
                     double identity = Math.max(-0.995, Math.min(0.995, hidden[c][i] - hidden[c + 3][i]));
-                    texture[c][i] = Math.tanh(atanh(identity) + amplitude * (texture[c][i] - mean) / sd);
+                    texture[c][i] = Math.tanh(atanh(identity) + amplitude * t[i]);
                 }
             }
             x = texture;
