@@ -304,7 +304,7 @@ public class TrainCommand extends BaseCommand {
     @Option(names = "--adversarial", paramLabel = "fgsm-rs|pgd",
             description = "Hardening: train on adversarial copies of every batch, found against the network being "
                     + "trained with exact input gradients: fgsm-rs (FGSM from a random start, one gradient per batch) "
-                    + "or pgd (--adversarial-steps steps). The hand-crafted cue is not hardened. Not with --cv.")
+                    + "or pgd (--adversarial-steps steps). The hand-crafted cue is not hardened.")
     String adversarialMethod;
 
     @Option(names = "--adversarial-eps", defaultValue = "2", paramLabel = "LEVELS",
@@ -338,10 +338,6 @@ public class TrainCommand extends BaseCommand {
         }
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
-            if (adversarialMethod != null) {
-                throw new CliException(ExitCode.USAGE, "--adversarial is not available with --cv; train each fold's "
-                        + "manifest (OUT/fold-i/manifest.csv) with --adversarial instead");
-            }
             return crossValidate(m, config, by);
         }
         if (!resume && (Files.exists(output.resolve(Trainer.CHECKPOINTS))
@@ -597,7 +593,7 @@ public class TrainCommand extends BaseCommand {
         List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
         info(Folds.describe(by, folds.size()));
         CrossValidation cv = new CrossValidation(config, weightsFile, CrossValidation.standardBaselines())
-                .cueCap(cueCap);
+                .cueCap(cueCap).adversarial(adversarialTraining());
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
             private Progress bar;

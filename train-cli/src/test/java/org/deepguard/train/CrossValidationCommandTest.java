@@ -159,6 +159,37 @@ class CrossValidationCommandTest {
     }
 
     @Test
+    void hardenedFoldsCarryTheirHardeningAndAreFoundAgainOnARerun() throws Exception {
+        Path out = dir.resolve("cv-hard");
+        String[] hard = {"-o", out.toString(), "--cv", "2", "--adversarial", "fgsm-rs", "--adversarial-eps", "3",
+            "--cue-cap", "1.5"};
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, train(new StringWriter(), e, hard), e.toString());
+        JsonNode cv = Json.MAPPER.readTree(out.resolve("cv.json").toFile());
+        assertEquals("fgsm-rs", cv.get("training_config").get("adversarial").get("method").asText());
+        assertEquals(3.0, cv.get("training_config").get("adversarial").get("eps_levels").asDouble(), 0);
+        assertEquals(1.5, cv.get("training_config").get("cueCap").asDouble(), 0);
+        for (int f = 0; f < 2; f++) {
+            JsonNode meta = Json.MAPPER.readTree(out.resolve("fold-" + f + "/model.json").toFile());
+            JsonNode stored = meta.get("provenance").get("trainingConfig");
+            assertEquals("fgsm-rs", stored.get("adversarial").get("method").asText(), meta.toString());
+            assertEquals(1.5, stored.get("cueCap").asDouble(), 0);
+        }
+
+        // the same hardening finds its folds; without it, or with another budget, they are not its folds
+        Files.delete(out.resolve("fold-0/result.json"));
+        StringWriter e2 = new StringWriter();
+        String[] again = java.util.stream.Stream.concat(java.util.Arrays.stream(hard), java.util.stream.Stream.of("-v"))
+                .toArray(String[]::new);
+        assertEquals(ExitCode.OK, train(new StringWriter(), e2, again), e2.toString());
+        assertTrue(e2.toString().contains("fold-0: model already trained"), e2.toString());
+        assertEquals(ExitCode.INPUT, train(new StringWriter(), new StringWriter(), "-o", out.toString(), "--cv", "2",
+                "--cue-cap", "1.5"));
+        assertEquals(ExitCode.INPUT, train(new StringWriter(), new StringWriter(), "-o", out.toString(), "--cv", "2",
+                "--adversarial", "fgsm-rs", "--adversarial-eps", "2", "--cue-cap", "1.5"));
+    }
+
+    @Test
     void leaveOneGeneratorOutHoldsOutOneGeneratorPerFold() throws Exception {
         Manifest m = Manifest.read(manifest);
         List<ManifestEntry> rows = new ArrayList<>();

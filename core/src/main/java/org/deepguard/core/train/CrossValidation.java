@@ -101,6 +101,7 @@ public final class CrossValidation {
     private final TrainingConfig config;
     private final Path backboneWeightsFile;
     private double cueCap;
+    private AdversarialTraining adversarial;
     private final List<FoldBaseline> baselines;
 
     public CrossValidation(TrainingConfig config, Path backboneWeightsFile, List<FoldBaseline> baselines) {
@@ -112,6 +113,12 @@ public final class CrossValidation {
     /** Every fold's model with this cue cap ({@link Trainer#cueCap}; 0, the default: none). */
     public CrossValidation cueCap(double k) {
         this.cueCap = k;
+        return this;
+    }
+
+    /** Every fold's networks hardened by adversarial training ({@link Trainer#adversarial}; null: none). */
+    public CrossValidation adversarial(AdversarialTraining at) {
+        this.adversarial = at;
         return this;
     }
 
@@ -202,6 +209,7 @@ public final class CrossValidation {
                 // Always resume: the Trainer starts afresh where no checkpoint exists, and refuses a checkpoint
                 // written with another configuration.
                 bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile).cueCap(cueCap)
+                        .adversarial(adversarial)
                         .train(manifest, manifestFile, dir, true);
             } finally {
                 if (monitor instanceof AutoCloseable c) {
@@ -222,8 +230,7 @@ public final class CrossValidation {
     /** The model's stored training configuration is this one (the worker count aside: it does not change it). */
     private boolean sameConfig(ModelMetadata meta) {
         Map<String, Object> stored = new LinkedHashMap<>(meta.provenance.trainingConfig);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> mine = Json.MAPPER.convertValue(config, Map.class);
+        Map<String, Object> mine = Trainer.storedConfig(config, adversarial, cueCap);
         stored.remove("workers");
         mine.remove("workers");
         // folds trained before newer switches existed read with the values that reproduce their behaviour
@@ -446,8 +453,7 @@ public final class CrossValidation {
             std.put(k, finite(sampleStd(x)));
         });
         double total = results.stream().mapToDouble(FoldResult::trainSeconds).sum();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> cfg = Json.MAPPER.convertValue(config.withWorkers(0), Map.class);
+        Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, cueCap);
         return new Summary(protocol, by.code(), results.size(), total, mean, std, results, cfg);
     }
 

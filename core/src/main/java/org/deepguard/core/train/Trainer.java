@@ -355,6 +355,22 @@ public final class Trainer {
         return TrainingConfig.sameJson(current, stored);
     }
 
+    /**
+     * The training configuration as a bundle's provenance stores it: the config plus the hardening switches that
+     * live outside it (adversarial training, the cue cap), each present only when on.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, double cueCap) {
+        Map<String, Object> m = Json.MAPPER.convertValue(config, Map.class);
+        if (adversarial != null) {
+            m.put("adversarial", adversarial.describe());
+        }
+        if (cueCap > 0) {
+            m.put("cueCap", cueCap);
+        }
+        return m;
+    }
+
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
                                BatchPipeline pipeline, List<BatchPipeline.Item> train,
@@ -438,13 +454,7 @@ public final class Trainer {
         p.toolVersion = Trainer.class.getPackage().getImplementationVersion();
         p.manifestPath = manifestFile.toAbsolutePath().toString();
         p.manifestSha256 = Manifest.fileHash(manifestFile);
-        p.trainingConfig = Json.MAPPER.convertValue(config, Map.class);
-        if (adversarial != null) {
-            p.trainingConfig.put("adversarial", adversarial.describe());
-        }
-        if (cueCap > 0) {
-            p.trainingConfig.put("cueCap", cueCap);
-        }
+        p.trainingConfig = storedConfig(config, adversarial, cueCap);
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
         p.dataCounts.put("val", val.size());
