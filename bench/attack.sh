@@ -9,19 +9,19 @@
 # and AUC after JPEG q75 on the whole held-out fold come from `train --cv` (cv.json).
 #
 # What a 2-core machine allows, and what that cuts (all overridable):
-#   --ensemble 1 and EPOCHS=6 (the default trains 3 networks for up to 30 epochs);
-#   LIMIT=6 attacked images per fold (balanced by class), BUDGETS=1,2,4, STEPS=10 PGD steps (the sanity runs take
-#   20 and 40), QUERIES=100 Square Attack queries per image and budget; no transfer attack (it needs a second,
-#   independently trained model per fold).
+#   --ensemble 1 (the default trains 3 networks; EPOCHS=30 is train's default, with its early stopping);
+#   LIMIT=12 attacked images per fold (balanced by class), BUDGETS=1,2,4,8, STEPS=10 PGD steps (the sanity runs take
+#   20 and 40), QUERIES=100 Square Attack queries per image and budget; TRANSFER=1: a surrogate per configuration
+#   (same recipe and folds, seed 4242) trained for the transfer attack (PGD on the surrogate, scored by the target).
 # Rows: today's default, and the hardened model (`--adversarial fgsm-rs`: FGSM-RS adversarial training of the
 # network at 2/255, plus `--cue-cap 1`: the hand-crafted cue moves the fused log-odds by at most 1).
-# At a load average of 10-13 on the 2 shared cores one fold's 6 images took about 40 min of wall time (an image costs
-# about 60 gradient evaluations, a third of them the unbounded sanity run, and 90 forward passes); `ONLY=name`
+# On an idle 2-core machine one fold's 6 images with 3 budgets took 2-3 min (at a load average of 10-13, 40 min);
+# an image costs about 20 + 3 x steps gradients per budget plus the sanity runs (2 x and 4 x steps); `ONLY=name`
 # runs configurations in parallel shells.
 #
 # Usage: bench/attack.sh [DATA_DIR] [K]
 # env: CONFIGS (name|train options per line), OUT (default bench/out/attack), EPOCHS, LIMIT, BUDGETS, ATTACKS,
-#      STEPS, QUERIES, ONLY (run only these config names, comma-separated; the table reads whatever exists),
+#      STEPS, QUERIES, TRANSFER, ONLY (run only these config names, comma-separated; the table reads whatever exists),
 #      TABLE_ONLY=1 (print the table from OUT and exit)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,9 +29,10 @@ data="$(cd "${1:-$repo/../shared/data/dev}" && pwd)"
 k="${2:-3}"
 out="${OUT:-$repo/bench/out/attack}"
 bin="$repo/dist/bin"
-EPOCHS="${EPOCHS:-6}"
-LIMIT="${LIMIT:-6}"
-BUDGETS="${BUDGETS:-1,2,4}"
+EPOCHS="${EPOCHS:-30}"
+LIMIT="${LIMIT:-12}"
+BUDGETS="${BUDGETS:-1,2,4,8}"
+TRANSFER="${TRANSFER:-1}"
 ATTACKS="${ATTACKS:-fgsm,pgd,square,noise}"
 STEPS="${STEPS:-10}"
 QUERIES="${QUERIES:-100}"
@@ -52,12 +53,22 @@ while IFS='|' read -r name opts; do
   "$bin/train" --manifest "$data/manifest.csv" -o "$dir" --cv "$k" --ensemble 1 --epochs "$EPOCHS" $opts \
     --json -q >"$dir.jsonl" 2>"$dir.log" || { echo "train --cv failed: $dir.log" >&2; exit 1; }
   echo "  $name: trained $k folds in $(( (SECONDS - t0) / 60 )) min ($(date -u +%H:%M))" >&2
+  attacks="$ATTACKS"
+  if [ "$TRANSFER" = 1 ]; then # the surrogate: same recipe and folds, another seed (an attacker's own copy)
+    # shellcheck disable=SC2086
+    "$bin/train" --manifest "$data/manifest.csv" -o "$dir-surrogate" --cv "$k" --ensemble 1 --epochs "$EPOCHS" \
+      $opts --seed 4242 --json -q >"$dir-surrogate.jsonl" 2>"$dir-surrogate.log" \
+      || { echo "train --cv failed: $dir-surrogate.log" >&2; exit 1; }
+    echo "  $name: trained the transfer surrogate ($(date -u +%H:%M))" >&2
+  fi
   for ((i = 0; i < k; i++)); do
+    a="$attacks"
+    [ "$TRANSFER" = 1 ] && a="$a,transfer=$dir-surrogate/fold-$i"
     rep="$dir/attack-$i"
     if [ -f "$rep/metrics.json" ] && grep -q '"adversarial"' "$rep/metrics.json"; then continue; fi
     t0=$SECONDS
     "$bin/evaluate" -m "$dir/fold-$i" --manifest "$dir/fold-$i/manifest.csv" --split test -o "$rep" \
-      --attack "$ATTACKS" --budgets "$BUDGETS" --attack-steps "$STEPS" --attack-queries "$QUERIES" \
+      --attack "$a" --budgets "$BUDGETS" --attack-steps "$STEPS" --attack-queries "$QUERIES" \
       --attack-limit "$LIMIT" --bootstrap 0 -q >"$rep.log" 2>&1 || { echo "evaluate failed: $rep.log" >&2; exit 1; }
     echo "  $name fold $i: attacked in $(( (SECONDS - t0) / 60 )) min ($(date -u +%H:%M))" >&2
   done

@@ -81,9 +81,9 @@ def main():
                 e = rows.setdefault(key, {"auc": [], "ff": 0, "fn": 0, "rf": 0, "rn": 0, "grad": [], "q": []})
                 e["auc"].append(r["robust_auc"])
                 fc, rc = r["fakes_called_fake_clean"], r["reals_called_real_clean"]
-                e["ff"] += round((r["success_fake"] or 0) * fc)
+                e["ff"] += round((r.get("success_fake") or 0) * fc)  # absent when no fake was called fake clean
                 e["fn"] += fc
-                e["rf"] += round((r["success_real"] or 0) * rc)
+                e["rf"] += round((r.get("success_real") or 0) * rc)  # absent when no real was called real clean
                 e["rn"] += rc
                 e["grad"].append(r["mean_gradients"])
                 e["q"].append(r["mean_queries"])
