@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The launchers ask glibc's malloc for transparent huge pages ({@code GLIBC_TUNABLES=glibc.malloc.hugetlb=1} in
+ * The launchers set glibc malloc tunables (transparent huge pages, a 4 MiB mmap threshold: {@code GLIBC_TUNABLES} in
  * dist/src/bin/.launch; issue 21: a training step spent about a third of its CPU time in page faults). That is a
  * memory-layout setting only: training with it must give the same loss and parameters as without. Two child JVMs run
  * {@link TinyTrainingRun}, one with the launcher's tunables and one without any.
