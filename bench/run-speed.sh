@@ -43,7 +43,12 @@ export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$T
 # Idle OpenMP threads sleep instead of spinning (both sides use GNU OpenMP): on cores shared with other jobs,
 # spinning threads steal the time slices their own team needs. OMP_WAIT_POLICY=active restores the default.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-JAVA=(java -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=12G -Dorg.bytedeco.javacpp.maxphysicalbytes=16G
+# The Java rows run with the launchers' glibc malloc settings (dist/src/bin/.launch, issue 21: huge pages), as
+# dist/bin/* do; PyTorch keeps glibc's defaults, as `python3` does. DEEPGUARD_HUGEPAGES=0 measures without them.
+SHIPPED_TUNABLES=$(unset GLIBC_TUNABLES; source <(sed -n '/^# BEGIN malloc/,/^# END malloc/p' dist/src/bin/.launch)
+                   printf %s "${GLIBC_TUNABLES:-}")
+echo "Java rows: GLIBC_TUNABLES=${SHIPPED_TUNABLES:-(none)}" >&2
+JAVA=(env GLIBC_TUNABLES="$SHIPPED_TUNABLES" java -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=12G -Dorg.bytedeco.javacpp.maxphysicalbytes=16G
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP")
 MAIN=org.deepguard.core.bench.SpeedBenchmark
 
@@ -107,6 +112,7 @@ if [ "$PIPELINE" = 1 ]; then
 fi
 echo >&2
 echo "CPU flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(fma|avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile)$' | xargs)"
+echo "transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown); Java rows GLIBC_TUNABLES=${SHIPPED_TUNABLES:-(none)}"
 # FMA peak per core in float32 GMAC/s: 2 FMA ports x (16 lanes with AVX-512, 8 with AVX2) x the nominal clock.
 # AMD's Zen 4 runs AVX-512 on 256-bit FMA units: 8 lanes there.
 GHZ=$(grep -m1 'model name' /proc/cpuinfo | grep -oE '[0-9.]+GHz' | tr -d GHz || true)

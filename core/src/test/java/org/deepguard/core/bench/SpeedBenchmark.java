@@ -42,6 +42,8 @@ public final class SpeedBenchmark {
     /** Inference rows through the folded scoring graph ({@code -Dbench.fold=true}); training is unchanged. */
     private static final boolean FOLD = Boolean.getBoolean("bench.fold");
     private static final DataType DTYPE = DataType.valueOf(System.getProperty("bench.dtype", "FLOAT"));
+    /** {@code -Dbench.memtrace=true}: memory per phase (MemoryTrace) on stderr and in the JSON line. */
+    private static final boolean MEMTRACE = Boolean.getBoolean("bench.memtrace");
 
     private SpeedBenchmark() {}
 
@@ -50,6 +52,13 @@ public final class SpeedBenchmark {
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
 
+        MemoryTrace trace = MEMTRACE ? new MemoryTrace(System.err) : null;
+        java.util.List<Map<String, Object>> phases = new java.util.ArrayList<>();
+        java.util.function.Consumer<String> phase = name -> {
+            if (trace != null) {
+                phases.add(trace.phase(name));
+            }
+        };
         Backend.Status status = Backend.init();
         ComputationGraphConfiguration conf = HybridNetwork.configuration(NetworkConfig.defaults(size, 42),
                 new Adam(1e-3), null);
@@ -66,6 +75,7 @@ public final class SpeedBenchmark {
             labels.putScalar(i, i % 2, 1);
         }
         MultiDataSet data = new MultiDataSet(new INDArray[] {batch}, new INDArray[] {labels});
+        phase.accept("built");
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("impl", label);
@@ -92,12 +102,22 @@ public final class SpeedBenchmark {
             measure(out, "infer32", BATCH, 1, rounds, () -> folded.meanLogOdds(batch));
         } else {
             measure(out, "infer1", 1, 2, Math.max(rounds, 10), () -> net.outputSingle(false, one));
+            phase.accept("infer1");
             measure(out, "infer32", BATCH, 1, rounds, () -> net.outputSingle(false, batch));
         }
+        phase.accept("infer32");
         if (DTYPE == DataType.FLOAT) {
-            measure(out, "train32", BATCH, 2, rounds, () -> net.fit(data));
+            int[] step = {0};
+            measure(out, "train32", BATCH, 2, rounds, () -> {
+                net.fit(data);
+                phase.accept("fit" + ++step[0]);
+            });
         }
-        out.put("peak_rss_mb", peakRssMb());
+        out.put("peak_rss_mb", trace != null ? trace.processPeakMb() : peakRssMb());
+        if (trace != null) {
+            out.put("memory", phases);
+            trace.close();
+        }
         out.put("heap_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         System.out.println(Json.line(out));
     }
