@@ -13,8 +13,8 @@
 #   LIMIT=12 attacked images per fold (balanced by class), BUDGETS=1,2,4,8, STEPS=10 PGD steps (the sanity runs take
 #   20 and 40), QUERIES=100 Square Attack queries per image and budget; TRANSFER=1: a surrogate per configuration
 #   (same recipe and folds, seed 4242) trained for the transfer attack (PGD on the surrogate, scored by the target).
-# Rows: today's default, and the hardened model (`--adversarial fgsm-rs`: FGSM-RS adversarial training of the
-# network at 2/255, plus `--cue-cap 1`: the hand-crafted cue moves the fused log-odds by at most 1).
+# Default rows: today's default, and the hardened model (`--adversarial fgsm-rs`: FGSM-RS adversarial training of
+# the network at 2/255, plus `--cue-cap 1`: the hand-crafted cue moves the fused log-odds by at most 1).
 # On an idle 2-core machine one fold's 6 images with 3 budgets took 2-3 min (at a load average of 10-13, 40 min);
 # an image costs about 20 + 3 x steps gradients per budget plus the sanity runs (2 x and 4 x steps); `ONLY=name`
 # runs configurations in parallel shells.
@@ -53,7 +53,6 @@ while IFS='|' read -r name opts; do
   "$bin/train" --manifest "$data/manifest.csv" -o "$dir" --cv "$k" --ensemble 1 --epochs "$EPOCHS" $opts \
     --json -q >"$dir.jsonl" 2>"$dir.log" || { echo "train --cv failed: $dir.log" >&2; exit 1; }
   echo "  $name: trained $k folds in $(( (SECONDS - t0) / 60 )) min ($(date -u +%H:%M))" >&2
-  attacks="$ATTACKS"
   if [ "$TRANSFER" = 1 ]; then # the surrogate: same recipe and folds, another seed (an attacker's own copy)
     # shellcheck disable=SC2086
     "$bin/train" --manifest "$data/manifest.csv" -o "$dir-surrogate" --cv "$k" --ensemble 1 --epochs "$EPOCHS" \
@@ -62,7 +61,7 @@ while IFS='|' read -r name opts; do
     echo "  $name: trained the transfer surrogate ($(date -u +%H:%M))" >&2
   fi
   for ((i = 0; i < k; i++)); do
-    a="$attacks"
+    a="$ATTACKS"
     [ "$TRANSFER" = 1 ] && a="$a,transfer=$dir-surrogate/fold-$i"
     rep="$dir/attack-$i"
     if [ -f "$rep/metrics.json" ] && grep -q '"adversarial"' "$rep/metrics.json"; then continue; fi
