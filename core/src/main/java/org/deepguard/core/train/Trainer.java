@@ -156,7 +156,7 @@ public final class Trainer {
                 Files.deleteIfExists(p);
             }
         }
-        String configJson = Json.line(config.withWorkers(0));
+        String configJson = checkpointConfigJson(config, adversarial);
         State state = new State();
         ComputationGraph net;
         Path last = checkpoints.resolve(LAST);
@@ -308,7 +308,8 @@ public final class Trainer {
             Path dir = outDir.resolve(MEMBERS).resolve("member-" + i);
             monitor.onMessage("ensemble member " + (i + 1) + "/" + config.ensemble() + " (seed "
                     + memberConfig.seed() + ")");
-            ModelBundle member = resume && isFinished(dir, memberConfig) ? ModelBundle.load(dir)
+            ModelBundle member = resume && isFinished(dir, checkpointConfigJson(memberConfig, adversarial))
+                    ? ModelBundle.load(dir)
                     : new Trainer(memberConfig, monitor).backboneWeightsFile(backboneWeightsFile)
                             .adversarial(adversarial).train(manifest, manifestFile, dir, resume);
             members.add(member.network());
@@ -326,14 +327,23 @@ public final class Trainer {
         }
     }
 
+    /**
+     * What a checkpoint records as the run's identity: the configuration plus adversarial training, which changes
+     * every step (so a resume with another hardening is refused). The cue cap is left out: it only shapes the fusion
+     * fitted after training. Without adversarial training the text is what checkpoints stored before it existed.
+     */
+    static String checkpointConfigJson(TrainingConfig config, AdversarialTraining adversarial) {
+        return Json.line(storedConfig(config.withWorkers(0), adversarial, 0));
+    }
+
     /** A member run that completed with this configuration (its bundle exists and its checkpoint state agrees). */
-    private static boolean isFinished(Path dir, TrainingConfig memberConfig) throws IOException {
+    private static boolean isFinished(Path dir, String memberConfigJson) throws IOException {
         Path stateFile = dir.resolve(CHECKPOINTS).resolve(STATE_FILE);
         if (!Files.exists(dir.resolve(ModelBundle.METADATA_FILE)) || !Files.exists(stateFile)) {
             return false;
         }
         State state = Json.MAPPER.readValue(stateFile.toFile(), State.class);
-        return sameTraining(Json.line(memberConfig.withWorkers(0)), state.configJson);
+        return sameTraining(memberConfigJson, state.configJson);
     }
 
     /**

@@ -93,6 +93,36 @@ class TrainerTest {
     }
 
     @Test
+    void resumeOfAHardenedCheckpointNeedsTheSameAdversarialTraining() throws Exception {
+        Path out = dir.resolve("hardened");
+        AdversarialTraining fgsm = new AdversarialTraining(AdversarialTraining.Method.FGSM_RS, 2, 1);
+        TrainingMonitor crashAfterFirstEpoch = new TrainingMonitor() {
+            @Override
+            public void onEpoch(Map<String, Object> record) {
+                throw new IllegalStateException("simulated crash");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> new Trainer(config(2), crashAfterFirstEpoch)
+                .adversarial(fgsm).train(manifest, manifestFile, out, false));
+        String checkpoint = Files.readString(out.resolve("checkpoints/last.zip").resolveSibling("state.json"));
+
+        IllegalArgumentException unhardened = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(config(2), null).train(manifest, manifestFile, out, true));
+        assertTrue(unhardened.getMessage().contains("cannot resume"), unhardened.getMessage());
+        AdversarialTraining widerBudget = new AdversarialTraining(AdversarialTraining.Method.FGSM_RS, 4, 1);
+        assertThrows(IllegalArgumentException.class, () -> new Trainer(config(2), null).adversarial(widerBudget)
+                .train(manifest, manifestFile, out, true));
+        AdversarialTraining pgd = new AdversarialTraining(AdversarialTraining.Method.PGD, 2, 3);
+        assertThrows(IllegalArgumentException.class, () -> new Trainer(config(2), null).adversarial(pgd)
+                .train(manifest, manifestFile, out, true));
+        assertEquals(checkpoint, Files.readString(out.resolve("checkpoints/state.json")), "refusals wrote nothing");
+
+        ModelBundle resumed = new Trainer(config(2), null).adversarial(fgsm).train(manifest, manifestFile, out, true);
+        assertEquals(2, resumed.metadata().history.size());
+        assertTrue(resumed.metadata().provenance.trainingConfig.containsKey("adversarial"));
+    }
+
+    @Test
     void checkpointIdentityIgnoresOnlyTheResamplingSwitch() throws Exception {
         String now = org.deepguard.core.io.Json.line(config(3).withWorkers(0));
         String other = org.deepguard.core.io.Json.line(config(4).withWorkers(0));
