@@ -10,12 +10,13 @@
 #
 # What a 2-core machine allows, and what that cuts (all overridable):
 #   --ensemble 1 (the default trains 3 networks; EPOCHS=30 is train's default, with its early stopping);
-#   LIMIT=12 attacked images per fold (balanced by class), BUDGETS=1,2,4,8, STEPS=10 PGD steps (the sanity runs take
-#   20 and 40), QUERIES=100 Square Attack queries per image and budget; TRANSFER=1: a surrogate per configuration
-#   (same recipe and folds, seed 4242) trained for the transfer attack (PGD on the surrogate, scored by the target).
+#   LIMIT=12 attacked images per fold (balanced by class), BUDGETS=1,2,4,8, STEPS=20 PGD steps (the sanity runs take
+#   40 and 80; with 10, the default's PGD had not converged at 4/255 on one fold), QUERIES=100 Square Attack queries
+#   per image and budget; TRANSFER=1: a surrogate per configuration (same recipe and folds, seed 4242) trained for
+#   the transfer attack (PGD on the surrogate, scored by the target).
 # Default rows: today's default, and the hardened model (`--adversarial fgsm-rs`: FGSM-RS adversarial training of
 # the network at 2/255, plus `--cue-cap 1`: the hand-crafted cue moves the fused log-odds by at most 1).
-# On an idle 2-core machine one fold's 6 images with 3 budgets took 2-3 min (at a load average of 10-13, 40 min);
+# At a load average of ~3 on 2 cores one fold's 12 images took 7-9 min with these defaults (at 10-13, much longer);
 # an image costs about 20 + 3 x steps gradients per budget plus the sanity runs (2 x and 4 x steps); `ONLY=name`
 # runs configurations in parallel shells.
 #
@@ -34,7 +35,7 @@ LIMIT="${LIMIT:-12}"
 BUDGETS="${BUDGETS:-1,2,4,8}"
 TRANSFER="${TRANSFER:-1}"
 ATTACKS="${ATTACKS:-fgsm,pgd,square,noise}"
-STEPS="${STEPS:-10}"
+STEPS="${STEPS:-20}"
 QUERIES="${QUERIES:-100}"
 CONFIGS="${CONFIGS:-default|
 hardened|--adversarial fgsm-rs --cue-cap 1}"

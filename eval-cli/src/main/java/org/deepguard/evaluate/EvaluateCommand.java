@@ -111,8 +111,10 @@ public class EvaluateCommand extends BaseCommand {
                     + "images are published as 8-bit, so a budget below 1 cannot change an image.")
     double[] budgets;
 
-    @CommandLine.Option(names = "--attack-steps", defaultValue = "10", paramLabel = "N",
-            description = "PGD steps (default: ${DEFAULT-VALUE}); the step size is 2.5 eps / steps.")
+    @CommandLine.Option(names = "--attack-steps", defaultValue = "20", paramLabel = "N",
+            description = "PGD steps (default: ${DEFAULT-VALUE}, what the default model needs for PGD to converge "
+                    + "at 4/255; the sanity check 'doubling_steps_gains_little' says when it has not); the step size "
+                    + "is 2.5 eps / steps.")
     int attackSteps;
 
     @CommandLine.Option(names = "--attack-restarts", defaultValue = "1", paramLabel = "N",
