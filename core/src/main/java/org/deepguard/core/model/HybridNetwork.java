@@ -178,7 +178,10 @@ public final class HybridNetwork {
         }
 
         ComputationGraphConfiguration build() {
-            return g.build();
+            ComputationGraphConfiguration conf = g.build();
+            // ReLUs overwrite their input in training as at inference: one stored activation less per block
+            InPlaceReLU.applyWhereSafe(conf.getVertices(), conf.getVertexInputs());
+            return conf;
         }
     }
 
