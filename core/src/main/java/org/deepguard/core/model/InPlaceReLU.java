@@ -68,13 +68,10 @@ public class InPlaceReLU extends ActivationLayer {
     /**
      * Replaces every plain ReLU ActivationLayer whose only input is a BatchNormalization layer or a residual add that
      * feeds nothing but this ReLU. Frozen layers are left as they are (they run in inference mode, already in place).
-     *
-     * @return how many layers were replaced
      */
-    public static int applyWhereSafe(Map<String, GraphVertex> vertices, Map<String, List<String>> vertexInputs) {
+    public static void applyWhereSafe(Map<String, GraphVertex> vertices, Map<String, List<String>> vertexInputs) {
         Map<String, Integer> consumers = new HashMap<>();
         vertexInputs.values().forEach(ins -> ins.forEach(in -> consumers.merge(in, 1, Integer::sum)));
-        int replaced = 0;
         for (Map.Entry<String, GraphVertex> e : List.copyOf(vertices.entrySet())) {
             if (!(e.getValue() instanceof LayerVertex lv)
                     || lv.getLayerConf().getLayer().getClass() != ActivationLayer.class) {
@@ -94,9 +91,7 @@ public class InPlaceReLU extends ActivationLayer {
             layer.setLayerName(act.getLayerName());
             nnc.setLayer(layer);
             vertices.put(e.getKey(), new LayerVertex(nnc, lv.getPreProcessor()));
-            replaced++;
         }
-        return replaced;
     }
 
     /** Vertices that write a fresh output array and whose backprop does not read it. */

@@ -118,6 +118,15 @@ final class MemoryTrace implements AutoCloseable {
         }
     }
 
+    /** VmHWM: the process's resident-set high-water mark in MB, native (ND4J) memory included; -1 off Linux. */
+    static long peakRssMb() {
+        try {
+            return status("VmHWM:") >> 10;
+        } catch (UncheckedIOException e) {
+            return -1;
+        }
+    }
+
     /** A kB field of /proc/self/status. */
     static long status(String field) {
         try {

@@ -105,7 +105,7 @@ public final class PipelineBenchmark {
             out.put("images_per_cpu_s", round(1000 / total));
             out.put("gmac_per_image", round(gmacImage));
             out.put("network_gmac_per_cpu_s", round(gmacImage / (med[3] / 1000)));
-            out.put("peak_rss_mb", peakRssMb());
+            out.put("peak_rss_mb", MemoryTrace.peakRssMb());
             out.put("fold_build_cpu_ms", m.equals("folded") ? round(buildMs) : 0);
             out.put("backend", backend.reason());
             System.out.println(Json.line(out));
@@ -201,16 +201,4 @@ public final class PipelineBenchmark {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    private static long peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (Exception e) {
-            // not Linux
-        }
-        return -1;
-    }
 }

@@ -17,8 +17,6 @@ import com.sun.management.OperatingSystemMXBean;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -113,7 +111,7 @@ public final class SpeedBenchmark {
                 phase.accept("fit" + ++step[0]);
             });
         }
-        out.put("peak_rss_mb", trace != null ? trace.processPeakMb() : peakRssMb());
+        out.put("peak_rss_mb", trace != null ? trace.processPeakMb() : MemoryTrace.peakRssMb());
         if (trace != null) {
             out.put("memory", phases);
             trace.close();
@@ -154,13 +152,4 @@ public final class SpeedBenchmark {
         return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
     }
 
-    /** VmHWM: the resident-set high-water mark, native (ND4J) memory included. */
-    private static long peakRssMb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) >> 10;
-            }
-        }
-        return -1;
-    }
 }
