@@ -90,8 +90,24 @@ class LeversRoundTripTest {
             }
         }
         double zNet = sum / patches;
-        // the hand-crafted cue: the spectral profile's regression plus the resampling regression, on the whole image
-        double zCue = meta.spectral.model().logOdds(SpectrumFeatures.of(img, meta.spectral.config()))
+        // the hand-crafted cue: the spectral profile's regression plus the resampling regression, on the whole image;
+        // the profile is the high band's shape (the default band start): the whole profile from a quarter of
+        // Nyquist up, minus its mean, zero below
+        assertEquals(org.deepguard.core.spectral.SpectrumConfig.DEFAULT_BAND_START, meta.spectral.config().bandStart());
+        double[] profile = SpectrumFeatures.of(img, meta.spectral.config().withBandStart(0));
+        double bandSum = 0;
+        int bandBins = 0;
+        for (int j = 0; j < profile.length; j++) {
+            if ((j + 1.0) / profile.length >= meta.spectral.config().bandStart()) {
+                bandSum += profile[j];
+                bandBins++;
+            }
+        }
+        for (int j = 0; j < profile.length; j++) {
+            profile[j] = (j + 1.0) / profile.length >= meta.spectral.config().bandStart()
+                    ? profile[j] - bandSum / bandBins : 0;
+        }
+        double zCue = meta.spectral.model().logOdds(profile)
                 + meta.spectral.resamplingModel().logOdds(ResamplingFeatures.of(img, meta.spectral.resampling()));
         double z = meta.fusion.fuse(zNet, zCue);
         assertEquals(Scores.calibrated(z, meta.temperature), line.get("p_fake").asDouble(), 2e-6);

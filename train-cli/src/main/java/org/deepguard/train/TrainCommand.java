@@ -22,6 +22,7 @@ import org.deepguard.core.train.AugmentationConfig;
 import org.deepguard.core.train.SimulationConfig;
 import org.deepguard.core.train.CrossValidation;
 import org.deepguard.core.train.Trainer;
+import org.deepguard.core.spectral.SpectrumConfig;
 import org.deepguard.core.train.TrainingConfig;
 import org.deepguard.core.train.TrainingMonitor;
 import picocli.CommandLine;
@@ -322,6 +323,21 @@ public class TrainCommand extends BaseCommand {
                     + "fitted on the capped score; C is stored in the bundle. 0 = no cap (default: ${DEFAULT-VALUE}).")
     double cueCap;
 
+    @Option(names = "--cue-band", defaultValue = "0.0625", paramLabel = "R",
+            description = "Where the hand-crafted cue's spectral profile starts, in Nyquist units: the rings from R "
+                    + "up, in dB relative to their own mean, so the cue reads the shape of the high band and not how "
+                    + "soft the scene is. 0 = the whole profile relative to the total power (Durall et al.; the cue "
+                    + "of bundles written before this option). Stored in the bundle (default: ${DEFAULT-VALUE}).")
+    double cueBand;
+
+    @Option(names = "--threshold-rule", defaultValue = "equal-cost", paramLabel = "RULE",
+            description = "How the stored threshold is set on the validation split: equal-cost (where a "
+                    + "class-balanced logistic fit of the labels on the calibrated score crosses one half; steadier "
+                    + "on small validation sets) or youden (the cut of best balanced accuracy on the validation "
+                    + "scores, the rule of bundles written before this option). The scale knots follow the same "
+                    + "rule (default: ${DEFAULT-VALUE}).")
+    String thresholdRule;
+
     @Override
     protected int run() throws Exception {
         if (manifest == null || output == null) {
@@ -336,6 +352,12 @@ public class TrainCommand extends BaseCommand {
             throw new CliException(ExitCode.USAGE, "--cue-cap must be a finite log-odds >= 0 (0: none), got "
                     + cueCap);
         }
+        try {
+            SpectrumConfig.durall().withBandStart(cueBand);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--cue-band: " + e.getMessage());
+        }
+        parseThresholdRule();
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
             return crossValidate(m, config, by);
@@ -354,7 +376,8 @@ public class TrainCommand extends BaseCommand {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              ConsoleMonitor monitor = new ConsoleMonitor(logWriter, output)) {
             ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(weightsFile)
-                    .adversarial(adversarialTraining()).cueCap(cueCap).train(m, manifest, output, resume);
+                    .adversarial(adversarialTraining()).cueCap(cueCap).cueBand(cueBand)
+                    .thresholdRule(parseThresholdRule()).train(m, manifest, output, resume);
             var meta = bundle.metadata();
             out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
                     bundle.directory(), meta.modelId, fmt(meta.metrics.get("val_auc")), meta.threshold,
@@ -558,6 +581,14 @@ public class TrainCommand extends BaseCommand {
         return Backbone.NONE;
     }
 
+    private Trainer.ThresholdRule parseThresholdRule() {
+        try {
+            return Trainer.ThresholdRule.parse(thresholdRule);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--threshold-rule: " + e.getMessage());
+        }
+    }
+
     private Folds.By parseCvBy() {
         try {
             return Folds.By.parse(cvBy);
@@ -593,7 +624,8 @@ public class TrainCommand extends BaseCommand {
         List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
         info(Folds.describe(by, folds.size()));
         CrossValidation cv = new CrossValidation(config, weightsFile, CrossValidation.standardBaselines())
-                .cueCap(cueCap).adversarial(adversarialTraining());
+                .cueCap(cueCap).cueBand(cueBand).thresholdRule(parseThresholdRule())
+                .adversarial(adversarialTraining());
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
             private Progress bar;

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainCommandTest {
@@ -168,6 +169,80 @@ class TrainCommandTest {
         assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-cap"), "--epochs", "1", "--cue-cap", "-1"),
                 new StringWriter(), bad));
         assertTrue(bad.toString().contains("--cue-cap"), bad.toString());
+    }
+
+    /**
+     * The cue's band start is stored in the bundle's cue definition and provenance; detect's cue reads exactly the
+     * high band's shape: the whole-profile features (the pre-band cue, recomputed here from the same image) from the
+     * band start up, minus their mean, zero below.
+     */
+    @Test
+    void aCueBandIsStoredAndTheCueReadsTheBandsShape() throws Exception {
+        Path out = dir.resolve("band");
+        StringWriter e = new StringWriter();
+        assertEquals(ExitCode.OK, run(args(out, "--epochs", "1", "--no-resampling",
+                "--cue-band", "0.25"), new StringWriter(), e), e.toString());
+        var meta = ModelBundle.load(out).metadata();
+        var cfg = meta.spectral.config();
+        assertEquals(0.25, cfg.bandStart(), 0);
+        assertEquals(0.25, ((Number) meta.provenance.trainingConfig.get("cueBand")).doubleValue(), 0);
+        for (int seed = 0; seed < 3; seed++) {
+            java.awt.image.BufferedImage img = TestImages.texture(32, 80 + seed);
+            double[] whole = org.deepguard.core.spectral.SpectrumFeatures.of(img, cfg.withBandStart(0));
+            double[] band = new double[whole.length];
+            double sum = 0;
+            int inBand = 0;
+            for (int j = 0; j < whole.length; j++) {
+                if ((j + 1.0) / whole.length >= 0.25) { // radius of bin j, max radius 1
+                    sum += whole[j];
+                    inBand++;
+                }
+            }
+            for (int j = 0; j < whole.length; j++) {
+                band[j] = (j + 1.0) / whole.length >= 0.25 ? whole[j] - sum / inBand : 0;
+            }
+            assertEquals(49, inBand); // bins 15..63 of 64: radii 16/64..64/64 (a 32 px crop has 16 rings, interpolated)
+            assertEquals(meta.spectral.model().logOdds(band), meta.spectral.logOdds(img), 1e-9, "image " + seed);
+        }
+        // --cue-band 0: the whole profile, as bundles before the option; out of range: a usage error, before any work
+        Path whole = dir.resolve("whole");
+        assertEquals(ExitCode.OK, run(args(whole, "--epochs", "1", "--cue-band", "0"),
+                new StringWriter(), new StringWriter()));
+        assertEquals(0, ModelBundle.load(whole).metadata().spectral.config().bandStart(), 0);
+        StringWriter bad = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-band"), "--epochs", "1", "--cue-band", "1"),
+                new StringWriter(), bad));
+        assertTrue(bad.toString().contains("--cue-band"), bad.toString());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("bad-band")));
+    }
+
+    /**
+     * The threshold rule: equal-cost by default, youden on request (the rule before it existed); the other rule's
+     * threshold is kept beside it for comparison, and the provenance names the rule.
+     */
+    @Test
+    void theThresholdRuleIsChosenStoredAndValidated() throws Exception {
+        Path equalCost = dir.resolve("equal-cost");
+        assertEquals(ExitCode.OK, run(args(equalCost, "--epochs", "1"), new StringWriter(), new StringWriter()));
+        var meta = ModelBundle.load(equalCost).metadata();
+        assertEquals("equal-cost", meta.provenance.trainingConfig.get("thresholdRule"));
+        assertTrue(meta.thresholdRule.startsWith("equal-cost cut"), meta.thresholdRule);
+        assertTrue(meta.metrics.containsKey("val_youden_threshold"));
+
+        Path youden = dir.resolve("youden");
+        assertEquals(ExitCode.OK, run(args(youden, "--epochs", "1", "--threshold-rule", "youden"),
+                new StringWriter(), new StringWriter()));
+        var y = ModelBundle.load(youden).metadata();
+        assertEquals("youden", y.provenance.trainingConfig.get("thresholdRule"));
+        assertTrue(y.thresholdRule.contains("Youden"), y.thresholdRule);
+        assertEquals(y.metrics.get("val_youden_threshold"), y.threshold, 0);
+        // same networks (same seed), so only the cut differs
+        assertEquals(meta.temperature, y.temperature, 0);
+
+        StringWriter bad = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-rule"), "--epochs", "1", "--threshold-rule", "best"),
+                new StringWriter(), bad));
+        assertTrue(bad.toString().contains("--threshold-rule"), bad.toString());
     }
 
     @Test

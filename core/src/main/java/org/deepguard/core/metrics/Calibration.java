@@ -6,6 +6,33 @@ import org.deepguard.core.model.Scores;
 public final class Calibration {
     private Calibration() {}
 
+    /**
+     * The equal-cost cut of the log-odds: where a class-balanced logistic regression of the labels on {@code z}
+     * (each class weighing half, L2 penalty 1/n on the standardised score, as the fusion's) crosses 0, i.e. where
+     * fake and real are equally likely with the classes weighted equally. Balanced accuracy is what a cut there
+     * aims at, and unlike the empirical Youden-optimal cut it is fitted on every validation score, not placed by the
+     * one or two images at the class boundary, so it moves far less between small validation sets. NaN when both
+     * classes are not present or the scores do not rise with the fake class (the caller falls back).
+     */
+    public static double balancedCut(double[] logOdds, boolean[] isFake) {
+        long pos = BinaryMetrics.count(isFake, true);
+        if (logOdds.length == 0 || pos == 0 || pos == isFake.length) {
+            return Double.NaN;
+        }
+        double[][] x = new double[logOdds.length][];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = new double[] {logOdds[i]};
+        }
+        org.deepguard.core.spectral.LogisticRegression m = org.deepguard.core.spectral.LogisticRegression.fit(x,
+                isFake, 1.0 / x.length, org.deepguard.core.spectral.LogisticRegression.ClassWeighting.BALANCED);
+        double w = m.weights()[0];
+        if (!(w > 0)) {
+            return Double.NaN;
+        }
+        // w (z - mean) / std + bias = 0
+        return m.mean()[0] - m.bias() * m.std()[0] / w;
+    }
+
     /** Mean negative log-likelihood of sigmoid(z / T). */
     public static double nll(double[] logOdds, boolean[] isFake, double temperature) {
         double sum = 0;

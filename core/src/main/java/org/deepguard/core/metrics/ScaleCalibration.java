@@ -91,10 +91,11 @@ public record ScaleCalibration(int referenceSide, double[] scales, double[] offs
 
     /**
      * As {@link #fit(int, double[], List, List, double, double)}, then each knot is made consistent with the stored
-     * threshold: the clean threshold is the Youden-optimal cut of the clean validation scores, so a knot applies the
-     * same rule to its downscaled copies ({@link #thresholdConsistentShift}). The likelihood shift alone calibrates
-     * around p = 0.5, while verdicts are taken at the stored threshold, which sits elsewhere; on the dev folds that
-     * left downscaled fakes just under it.
+     * threshold: the clean threshold is the equal-cost cut of the clean validation scores ({@link
+     * Calibration#balancedCut}), so a knot shifts its downscaled copies until their equal-cost cut lands on it (where
+     * that cut is undefined, the Youden rule of {@link #thresholdConsistentShift}). The likelihood shift alone
+     * calibrates around p = 0.5, while verdicts are taken at the stored threshold, which sits elsewhere; on the dev
+     * folds that left downscaled fakes just under it.
      *
      * @param thresholdLogOdds the stored threshold on the log-odds scale ({@code T logit(threshold)}); NaN keeps the
      *                         likelihood shift
@@ -102,6 +103,17 @@ public record ScaleCalibration(int referenceSide, double[] scales, double[] offs
     public static ScaleCalibration fit(int referenceSide, double[] scales, List<double[]> logOdds,
                                        List<boolean[]> isFake, double temperature, double l2,
                                        double thresholdLogOdds) {
+        return fit(referenceSide, scales, logOdds, isFake, temperature, l2, thresholdLogOdds, true);
+    }
+
+    /**
+     * As above; {@code equalCostCut} false applies Youden's rule to the copies instead ({@link
+     * #thresholdConsistentShift}), for a threshold that was itself the Youden-optimal cut (`--threshold-rule
+     * youden`).
+     */
+    public static ScaleCalibration fit(int referenceSide, double[] scales, List<double[]> logOdds,
+                                       List<boolean[]> isFake, double temperature, double l2,
+                                       double thresholdLogOdds, boolean equalCostCut) {
         if (logOdds.size() != scales.length || isFake.size() != scales.length) {
             throw new IllegalArgumentException("one set of scores and labels per scale");
         }
@@ -109,7 +121,12 @@ public record ScaleCalibration(int referenceSide, double[] scales, double[] offs
         for (int k = 0; k < scales.length; k++) {
             offsets[k] = temperature * fitShift(logOdds.get(k), isFake.get(k), 1.0 / temperature, l2);
             if (Double.isFinite(thresholdLogOdds)) {
-                offsets[k] = thresholdConsistentShift(logOdds.get(k), isFake.get(k), thresholdLogOdds, offsets[k]);
+                // the stored threshold is the equal-cost cut of the clean validation scores: the knot moves the
+                // copies' own equal-cost cut onto it (Youden's rule where that cut is undefined)
+                double cut = equalCostCut ? Calibration.balancedCut(logOdds.get(k), isFake.get(k)) : Double.NaN;
+                offsets[k] = Double.isNaN(cut)
+                        ? thresholdConsistentShift(logOdds.get(k), isFake.get(k), thresholdLogOdds, offsets[k])
+                        : thresholdLogOdds - cut;
             }
         }
         return new ScaleCalibration(referenceSide, scales, offsets);

@@ -128,8 +128,16 @@ public final class CueGradient {
         int[] count = ringCounts(n, ring.length);
         double[] gDb = new double[ring.length];
         double half = n / 2.0;
+        double[] gFeatures = new double[w.length];
         for (int j = 0; j < w.length; j++) {
-            double gOut = w[j] / sd[j];
+            gFeatures[j] = w[j] / sd[j];
+        }
+        if (cfg.bandStart() > 0) {
+            // the band's shape is its bins minus their mean: the same centring maps the gradient back
+            SpectrumFeatures.toBandShape(gFeatures, cfg);
+        }
+        for (int j = 0; j < w.length; j++) {
+            double gOut = gFeatures[j];
             double pos = (j + 1) * cfg.maxRadius() / w.length * half;
             pos = Math.max(1, Math.min(ring.length - 1, pos));
             int k = (int) Math.floor(pos);

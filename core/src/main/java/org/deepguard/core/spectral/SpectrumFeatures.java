@@ -33,6 +33,11 @@ import java.awt.image.BufferedImage;
  *   <li>Ring k sits at normalised radius k / (n/2) (Nyquist = 1), so crops of different sizes give comparable
  *       vectors; the dB profile is linearly interpolated to the radii (j + 1) maxRadius / bins. At the defaults
  *       (128 px, 64 bins, radius 1) these are exactly the rings 1..64: no smoothing.</li>
+ *   <li>With a band start ({@link SpectrumConfig#bandStart()}, the default 1/16 of Nyquist): the bins below it are
+ *       set to 0 and each bin of the band is taken relative to the band's mean dB. The low rings say how smooth the
+ *       scene is, and a soft real photo (defocus, a clouded sky) has them as low as an up-sampled fake; the shape of
+ *       the high band (a flat sensor-noise floor, or the steep fall and periodic bumps that up-sampling leaves) is
+ *       what tells the two apart.</li>
  * </ol>
  * A flat crop (luma variance below 1e-12) has no spectral shape; its features are all 0.
  */
@@ -159,6 +164,29 @@ public final class SpectrumFeatures {
             double t = pos - k;
             out[j] = k + 1 < ring.length ? (1 - t) * db[k] + t * db[k + 1] : db[k];
         }
+        if (cfg.bandStart() > 0) {
+            toBandShape(out, cfg);
+        }
         return out;
+    }
+
+    /**
+     * With a band start: the bins below it become 0, the bins in the band their dB value minus the band's mean dB
+     * (in place). Subtracting a mean in dB divides by the band's geometric-mean power, so the result no longer
+     * depends on how the image's power is split between low and high frequencies.
+     */
+    static void toBandShape(double[] values, SpectrumConfig cfg) {
+        double sum = 0;
+        int count = 0;
+        for (int j = 0; j < values.length; j++) {
+            if (cfg.inBand(j)) {
+                sum += values[j];
+                count++;
+            }
+        }
+        double mean = sum / count;
+        for (int j = 0; j < values.length; j++) {
+            values[j] = cfg.inBand(j) ? values[j] - mean : 0;
+        }
     }
 }

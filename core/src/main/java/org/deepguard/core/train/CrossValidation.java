@@ -1,5 +1,7 @@
 package org.deepguard.core.train;
 
+import org.deepguard.core.spectral.SpectrumConfig;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.deepguard.core.data.Folds;
 import org.deepguard.core.data.Label;
@@ -101,6 +103,8 @@ public final class CrossValidation {
     private final TrainingConfig config;
     private final Path backboneWeightsFile;
     private double cueCap;
+    private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
+    private Trainer.ThresholdRule thresholdRule = Trainer.ThresholdRule.EQUAL_COST;
     private AdversarialTraining adversarial;
     private final List<FoldBaseline> baselines;
 
@@ -108,6 +112,19 @@ public final class CrossValidation {
         this.config = config;
         this.backboneWeightsFile = backboneWeightsFile;
         this.baselines = List.copyOf(baselines);
+    }
+
+    /** Every fold's model with this threshold rule ({@link Trainer#thresholdRule}). */
+    public CrossValidation thresholdRule(Trainer.ThresholdRule rule) {
+        this.thresholdRule = java.util.Objects.requireNonNull(rule, "rule");
+        return this;
+    }
+
+    /** Every fold's model with this cue band start ({@link Trainer#cueBand}). */
+    public CrossValidation cueBand(double start) {
+        SpectrumConfig.durall().withBandStart(start); // validates
+        this.cueBand = start;
+        return this;
     }
 
     /** Every fold's model with this cue cap ({@link Trainer#cueCap}; 0, the default: none). */
@@ -209,7 +226,7 @@ public final class CrossValidation {
                 // Always resume: the Trainer starts afresh where no checkpoint exists, and refuses a checkpoint
                 // written with another configuration.
                 bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile).cueCap(cueCap)
-                        .adversarial(adversarial)
+                        .cueBand(cueBand).thresholdRule(thresholdRule).adversarial(adversarial)
                         .train(manifest, manifestFile, dir, true);
             } finally {
                 if (monitor instanceof AutoCloseable c) {
@@ -230,7 +247,7 @@ public final class CrossValidation {
     /** The model's stored training configuration is this one (the worker count aside: it does not change it). */
     private boolean sameConfig(ModelMetadata meta) {
         Map<String, Object> stored = new LinkedHashMap<>(meta.provenance.trainingConfig);
-        Map<String, Object> mine = Trainer.storedConfig(config, adversarial, cueCap);
+        Map<String, Object> mine = Trainer.storedConfig(config, adversarial, cueCap, cueBand, thresholdRule);
         stored.remove("workers");
         mine.remove("workers");
         // folds trained before newer switches existed read with the values that reproduce their behaviour
@@ -453,7 +470,7 @@ public final class CrossValidation {
             std.put(k, finite(sampleStd(x)));
         });
         double total = results.stream().mapToDouble(FoldResult::trainSeconds).sum();
-        Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, cueCap);
+        Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, cueCap, cueBand, thresholdRule);
         return new Summary(protocol, by.code(), results.size(), total, mean, std, results, cfg);
     }
 

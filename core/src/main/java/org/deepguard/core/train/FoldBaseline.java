@@ -102,7 +102,7 @@ public interface FoldBaseline {
 
             @Override
             public Scorer fit(FoldImages train) throws ImageLoadException {
-                SpectrumConfig cfg = SpectrumConfig.defaults();
+                SpectrumConfig cfg = SpectrumConfig.durall(); // the published baseline, not the cue's band
                 double[][] x = new double[train.size()][];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = SpectralClassifier.features(train.image(i), cfg, resampling);

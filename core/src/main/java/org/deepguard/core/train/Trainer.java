@@ -10,6 +10,7 @@ import org.deepguard.core.io.Json;
 import org.deepguard.core.metrics.BinaryMetrics;
 import org.deepguard.core.metrics.Calibration;
 import org.deepguard.core.metrics.ScaleCalibration;
+import org.deepguard.core.model.Scores;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.BundleException;
 import org.deepguard.core.model.Detector;
@@ -67,6 +68,8 @@ public final class Trainer {
     private Path backboneWeightsFile;
     private AdversarialTraining adversarial;
     private double cueCap;
+    private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
+    private ThresholdRule thresholdRule = ThresholdRule.EQUAL_COST;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -98,6 +101,50 @@ public final class Trainer {
             throw new IllegalArgumentException("the cue cap must be a finite log-odds >= 0 (0: none), got " + k);
         }
         this.cueCap = k;
+        return this;
+    }
+
+    /**
+     * Where the hand-crafted cue's spectral profile starts, in Nyquist units ({@link SpectrumConfig#bandStart()}):
+     * {@link SpectrumConfig#DEFAULT_BAND_START} by default, 0 for the whole profile (the cue before session 6).
+     * Stored in the bundle's cue definition, so scoring reads the same band.
+     */
+    public Trainer cueBand(double start) {
+        SpectrumConfig.durall().withBandStart(start); // validates
+        this.cueBand = start;
+        return this;
+    }
+
+    /** How the stored threshold is chosen on the validation split. */
+    public enum ThresholdRule {
+        /** The equal-cost cut ({@link Calibration#balancedCut}); the default since session 6. */
+        EQUAL_COST("equal-cost"),
+        /** The cut of maximum Youden J (balanced accuracy) on the validation scores; the rule before. */
+        YOUDEN("youden");
+
+        private final String code;
+
+        ThresholdRule(String code) {
+            this.code = code;
+        }
+
+        public String code() {
+            return code;
+        }
+
+        public static ThresholdRule parse(String s) {
+            for (ThresholdRule r : values()) {
+                if (r.code.equalsIgnoreCase(s)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("threshold rule must be equal-cost or youden, got '" + s + "'");
+        }
+    }
+
+    /** The threshold rule ({@link ThresholdRule#EQUAL_COST} by default); stored in the provenance. */
+    public Trainer thresholdRule(ThresholdRule rule) {
+        this.thresholdRule = java.util.Objects.requireNonNull(rule, "rule");
         return this;
     }
 
@@ -333,7 +380,10 @@ public final class Trainer {
      * fitted after training. Without adversarial training the text is what checkpoints stored before it existed.
      */
     static String checkpointConfigJson(TrainingConfig config, AdversarialTraining adversarial) {
-        return Json.line(storedConfig(config.withWorkers(0), adversarial, 0));
+        Map<String, Object> identity = storedConfig(config.withWorkers(0), adversarial, 0, 0, ThresholdRule.YOUDEN);
+        identity.remove(CUE_BAND_KEY); // fitted after training, like the cue cap
+        identity.remove(THRESHOLD_RULE_KEY);
+        return Json.line(identity);
     }
 
     /** A member run that completed with this configuration (its bundle exists and its checkpoint state agrees). */
@@ -370,7 +420,8 @@ public final class Trainer {
      * live outside it (adversarial training, the cue cap), each present only when on.
      */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, double cueCap) {
+    static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, double cueCap,
+                                            double cueBand, ThresholdRule thresholdRule) {
         Map<String, Object> m = Json.MAPPER.convertValue(config, Map.class);
         if (adversarial != null) {
             m.put("adversarial", adversarial.describe());
@@ -378,8 +429,21 @@ public final class Trainer {
         if (cueCap > 0) {
             m.put("cueCap", cueCap);
         }
+        if (config.spectral()) {
+            m.put(CUE_BAND_KEY, cueBand);
+        }
+        m.put(THRESHOLD_RULE_KEY, thresholdRule.code());
         return m;
     }
+
+    /** How {@code thresholdRule} texts of equal-cost thresholds begin (the scale knots follow the threshold's rule). */
+    private static final String EQUAL_COST_RULE = "equal-cost cut";
+
+    /** Provenance key of {@link #thresholdRule}; configurations stored before it existed read as youden. */
+    static final String THRESHOLD_RULE_KEY = "thresholdRule";
+
+    /** Provenance key of {@link #cueBand}; configurations stored before it existed read as 0 (the whole profile). */
+    static final String CUE_BAND_KEY = "cueBand";
 
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
@@ -435,12 +499,21 @@ public final class Trainer {
             double[] pBefore = Calibration.probabilities(ev.logOdds, 1.0);
             double[] pAfter = Calibration.probabilities(ev.logOdds, t);
             meta.temperature = t;
-            double thr = BinaryMetrics.youdenThreshold(y, pAfter);
-            if (!Double.isNaN(thr)) {
-                meta.threshold = thr;
-                meta.thresholdRule = "max Youden J on the validation split (calibrated p_fake"
-                        + (config.degradedCopies() > 0 ? ", clean and " + config.degradedCopies()
-                        + " degraded copies of each image)" : ")");
+            String images = config.degradedCopies() > 0 ? ", clean and " + config.degradedCopies()
+                    + " degraded copies of each image" : "";
+            double youden = BinaryMetrics.youdenThreshold(y, pAfter);
+            double cut = thresholdRule == ThresholdRule.EQUAL_COST ? Calibration.balancedCut(ev.logOdds, y)
+                    : Double.NaN;
+            if (!Double.isNaN(cut)) {
+                meta.threshold = Scores.calibrated(cut, t);
+                meta.thresholdRule = EQUAL_COST_RULE + ": a class-balanced logistic fit of the validation labels on "
+                        + "the calibrated p_fake" + images;
+            } else if (!Double.isNaN(youden)) {
+                meta.threshold = youden;
+                meta.thresholdRule = "max Youden J on the validation split (calibrated p_fake" + images + ")";
+            }
+            if (!Double.isNaN(youden)) {
+                meta.metrics.put("val_youden_threshold", youden); // with the equal-cost rule: for comparison
             }
             meta.uncertainBand = uncertainBand(y, pAfter, meta.threshold, BAND_MAX_ERROR);
             meta.metrics.put("val_uncertain_band", meta.uncertainBand);
@@ -464,7 +537,7 @@ public final class Trainer {
         p.toolVersion = Trainer.class.getPackage().getImplementationVersion();
         p.manifestPath = manifestFile.toAbsolutePath().toString();
         p.manifestSha256 = Manifest.fileHash(manifestFile);
-        p.trainingConfig = storedConfig(config, adversarial, cueCap);
+        p.trainingConfig = storedConfig(config, adversarial, cueCap, cueBand, thresholdRule);
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
         p.dataCounts.put("val", val.size());
@@ -525,7 +598,7 @@ public final class Trainer {
         double thr = Math.min(Math.max(meta.threshold, 1e-9), 1 - 1e-9);
         double thresholdLogOdds = meta.temperature * Math.log(thr / (1 - thr));
         ScaleCalibration sc = ScaleCalibration.fit(referenceSide, scales, z, y, meta.temperature, SCALE_L2,
-                thresholdLogOdds);
+                thresholdLogOdds, meta.thresholdRule.startsWith(EQUAL_COST_RULE));
         for (int k = 0; k < scales.length; k++) {
             double[] shifted = z.get(k).clone();
             for (int i = 0; i < shifted.length; i++) {
@@ -562,7 +635,7 @@ public final class Trainer {
      * image fails to load or is too small for a spectrum.
      */
     private List<double[]> spectralFeatures(List<BatchPipeline.Item> items) {
-        SpectrumConfig cfg = SpectrumConfig.defaults();
+        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(cueBand);
         ResamplingConfig resampling = resamplingConfig();
         Preprocessor decoder = new Preprocessor(preprocessing());
         return parallelMap(items, item -> {
@@ -590,7 +663,7 @@ public final class Trainer {
         for (int i = 0; i < y.length; i++) {
             y[i] = labels.get(i);
         }
-        SpectrumConfig cfg = SpectrumConfig.defaults();
+        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(cueBand);
         ResamplingConfig resampling = resamplingConfig();
         SpectralClassifier c = SpectralClassifier.fitFeatures(features.toArray(double[][]::new), y, cfg, resampling,
                 SpectralClassifier.DEFAULT_L2);

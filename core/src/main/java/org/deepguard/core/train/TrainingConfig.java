@@ -47,7 +47,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
 
     /** Keys of the stored configuration that only change what is fitted after the network(s) are trained. */
     static final java.util.Set<String> POST_TRAINING_KEYS = java.util.Set.of("resampling", "degradedCopies",
-            "scaleCalibration");
+            "scaleCalibration", Trainer.CUE_BAND_KEY, Trainer.THRESHOLD_RULE_KEY);
 
     public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                           double minLearningRate, double warmupEpochs, double weightDecay, int patience,
@@ -105,6 +105,10 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         out.putIfAbsent("simulation", null);
         out.putIfAbsent("degradedCopies", 0);
         out.putIfAbsent("scaleCalibration", java.util.List.of());
+        if (Boolean.TRUE.equals(out.get("spectral"))) {
+            out.putIfAbsent(Trainer.CUE_BAND_KEY, 0.0); // the whole-profile cue, before session 6
+        }
+        out.putIfAbsent(Trainer.THRESHOLD_RULE_KEY, Trainer.ThresholdRule.YOUDEN.code());
         Object aug = out.get("augmentation");
         if (aug instanceof java.util.Map<?, ?> m) {
             java.util.Map<String, Object> a = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) m);

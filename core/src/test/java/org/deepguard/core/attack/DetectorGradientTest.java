@@ -67,7 +67,12 @@ class DetectorGradientTest {
         }
         cue = SpectralClassifier.fit(imgs, fake, new SpectrumConfig(16, 8, true, 1.0),
                 new ResamplingConfig(4, 0.01, 64), 0.1);
+        bandCue = SpectralClassifier.fit(imgs, fake, new SpectrumConfig(16, 8, true, 1.0, 0.25),
+                new ResamplingConfig(4, 0.01, 64), 0.1);
     }
+
+    /** The cue on the high band's shape only (the default since session 6). */
+    static SpectralClassifier bandCue;
 
     static ModelBundle bundle(String name, Preprocessing pre, boolean withCue) throws Exception {
         return bundle(name, pre, withCue ? new ScoreFusion(0.8, 1.3, -0.2) : null);
@@ -257,6 +262,16 @@ class DetectorGradientTest {
 
     @Test
     void theCueGradientIsExactAlmostEverywhere() {
+        for (SpectralClassifier c : List.of(cue, bandCue)) {
+            assertCueGradientMatches(c);
+        }
+        // the two cues differ, or the band's gradient would not be tested
+        Pixels x = randomImage(37, 29, 15);
+        assertTrue(Math.abs(CueGradient.of(cue, x.values(), 37, 29, false).logOdds()
+                - CueGradient.of(bandCue, x.values(), 37, 29, false).logOdds()) > 1e-3);
+    }
+
+    private static void assertCueGradientMatches(SpectralClassifier cue) {
         Pixels x = randomImage(37, 29, 15);
         DifferentiableScorer cueOnly = new DifferentiableScorer() {
             @Override

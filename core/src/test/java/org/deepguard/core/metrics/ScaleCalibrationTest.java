@@ -68,6 +68,27 @@ class ScaleCalibrationTest {
         assertEquals(3.0, sc.offsets()[0], 0.6);
     }
 
+    /** With a stored threshold, a knot moves its copies' equal-cost cut exactly onto it (the clean rule). */
+    @Test
+    void aKnotPutsTheCopiesEqualCostCutOnTheStoredThreshold() {
+        SplittableRandom r = new SplittableRandom(5);
+        double[] z = new double[30];
+        boolean[] y = new boolean[30];
+        for (int i = 0; i < z.length; i++) {
+            y[i] = i % 3 == 0;
+            z[i] = (y[i] ? 0.5 : -2.5) + r.nextGaussian(); // downscaled: both classes drifted towards "real"
+        }
+        double thresholdLogOdds = 0.4;
+        ScaleCalibration sc = ScaleCalibration.fit(128, new double[] {0.5}, List.of(z), List.of(y), 1.5, 1.0,
+                thresholdLogOdds);
+        double[] shifted = z.clone();
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] += sc.offsets()[0];
+        }
+        assertEquals(thresholdLogOdds, Calibration.balancedCut(shifted, y), 1e-6);
+        assertTrue(sc.offsets()[0] > 1, "the drift towards real is undone: offset " + sc.offsets()[0]);
+    }
+
     @Test
     void theShiftIsStationaryFiniteOnSeparableScoresAndPulledToZeroByThePenalty() {
         double[] z = {-4, -2, -1, 0.5, 1, 3, 2, -3};
@@ -129,8 +150,12 @@ class ScaleCalibrationTest {
                 new boolean[] {false, false, true, true}, 0, 10), 1e-12);
     }
 
+    /**
+     * The knot's verdicts at the stored threshold are close to the best any cut gets on these copies (within one
+     * image per class of 30), without being placed by the boundary images as a Youden cut would be.
+     */
     @Test
-    void fittingWithTheStoredThresholdGivesTheBestVerdictsAtThatThreshold() {
+    void fittingWithTheStoredThresholdGivesNearlyTheBestVerdictsAtThatThreshold() {
         SplittableRandom r = new SplittableRandom(9);
         int n = 60;
         double[] z = new double[n];
@@ -153,7 +178,10 @@ class ScaleCalibrationTest {
         for (int i = 0; i < n; i++) {
             shifted[i] += consistent.offsets()[0];
         }
-        assertEquals(best, BinaryMetrics.confusion(y, shifted, thresholdLogOdds).balancedAccuracy(), 1e-12);
+        double atThreshold = BinaryMetrics.confusion(y, shifted, thresholdLogOdds).balancedAccuracy();
+        assertTrue(atThreshold >= best - 1.0 / 30 - 1e-12, atThreshold + " vs best " + best);
+        double unshifted = BinaryMetrics.confusion(y, z, thresholdLogOdds).balancedAccuracy();
+        assertTrue(unshifted < 0.6, "without the knot the drifted copies are mostly called real: " + unshifted);
         assertEquals(plain, ScaleCalibration.fit(128, new double[] {0.5}, List.of(z), List.of(y), temperature, 1.0,
                 Double.NaN));
     }

@@ -135,6 +135,59 @@ class SpectrumFeaturesTest {
                 .length);
     }
 
+    /**
+     * The band start's reason to exist: a soft scene under the same fine texture. Adding a strong low-frequency
+     * grating (3 cycles across the crop, far below the band's start at a quarter of Nyquist) to a noise texture moves every bin of the
+     * whole-spectrum profile, normalised by the total power, by about 10 dB; the band's shape barely moves.
+     */
+    @Test
+    void bandShapeIgnoresPowerBelowTheBand() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        int n = 128;
+        double[] noise = new double[n * n];
+        for (int i = 0; i < noise.length; i++) noise[i] = 4 * rnd.nextGaussian();
+        BufferedImage fine = grey(n, n, (x, y) -> (int) Math.round(128 + noise[y * n + x]));
+        BufferedImage softScene = grey(n, n, (x, y) -> (int) Math.round(128 + noise[y * n + x]
+                + 20 * Math.cos(2 * Math.PI * 3 * x / n)));
+        SpectrumConfig whole = SpectrumConfig.durall();
+        SpectrumConfig band = SpectrumConfig.durall().withBandStart(0.25);
+
+        double[] wholeFine = SpectrumFeatures.of(fine, whole);
+        double[] wholeSoft = SpectrumFeatures.of(softScene, whole);
+        double[] bandFine = SpectrumFeatures.of(fine, band);
+        double[] bandSoft = SpectrumFeatures.of(softScene, band);
+        for (int j = 15; j < 64; j++) { // rings 16..64: the band
+            assertTrue(wholeFine[j] - wholeSoft[j] > 8, "whole profile, bin " + j);
+            assertEquals(bandFine[j], bandSoft[j], 0.3, "band, bin " + j);
+        }
+        for (int j = 0; j < 15; j++) {
+            assertEquals(0, bandFine[j], 0, "below the band, bin " + j);
+        }
+        // the band's bins are relative to their own mean
+        double sum = 0;
+        for (double v : bandFine) sum += v;
+        assertEquals(0, sum, 1e-9);
+        // ...and they are the whole profile's bins, shifted: the band keeps the shape, not a new measurement
+        for (int j = 16; j < 64; j++) {
+            assertEquals(wholeFine[j] - wholeFine[15], bandFine[j] - bandFine[15], 1e-9);
+        }
+    }
+
+    @Test
+    void bandStartIsValidatedAndOldBundlesReadTheWholeProfile() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> SpectrumConfig.durall().withBandStart(-0.1));
+        assertThrows(IllegalArgumentException.class, () -> SpectrumConfig.durall().withBandStart(1.0));
+        assertThrows(IllegalArgumentException.class, () -> SpectrumConfig.durall().withBandStart(0.97)); // 2 bins
+        // a cue definition stored before the band start existed has no such field: it reads as 0
+        SpectrumConfig old = org.deepguard.core.io.Json.MAPPER.readValue(
+                "{\"cropSize\":128,\"bins\":64,\"hannWindow\":true,\"maxRadius\":1.0}", SpectrumConfig.class);
+        assertEquals(SpectrumConfig.durall(), old);
+        SpectrumConfig now = org.deepguard.core.io.Json.MAPPER.readValue(
+                org.deepguard.core.io.Json.line(SpectrumConfig.defaults()), SpectrumConfig.class);
+        assertEquals(SpectrumConfig.defaults(), now);
+        assertEquals(0.0625, now.bandStart());
+    }
+
     @Test
     void configValidatesItsFields() {
         assertThrows(IllegalArgumentException.class, () -> new SpectrumConfig(96, 64, true, 1));

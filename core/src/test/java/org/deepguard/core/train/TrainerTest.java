@@ -134,6 +134,27 @@ class TrainerTest {
         assertTrue(!Trainer.sameTraining(now, null));
     }
 
+    /**
+     * The cue's band start and the threshold rule are provenance (stored with the model) but not training identity:
+     * they only change what is fitted after training, so a checkpoint resumes under another band or rule, and
+     * checkpoints written before they existed read the same.
+     */
+    @Test
+    void theCueBandAndThresholdRuleAreProvenanceButNotCheckpointIdentity() throws Exception {
+        TrainingConfig spectral = new TrainingConfig(TinyModels.tinyConfig(32, 11), 3, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true, true);
+        Trainer.ThresholdRule youden = Trainer.ThresholdRule.YOUDEN;
+        assertEquals(0.125, Trainer.storedConfig(spectral, null, 0, 0.125, youden).get("cueBand"));
+        assertEquals("youden", Trainer.storedConfig(spectral, null, 0, 0.125, youden).get("thresholdRule"));
+        assertTrue(!Trainer.storedConfig(config(3), null, 0, 0.125, youden).containsKey("cueBand"), "no cue, no band");
+        String identity = Trainer.checkpointConfigJson(spectral, null);
+        assertTrue(!identity.contains("cueBand") && !identity.contains("thresholdRule"), identity);
+        String withBand = org.deepguard.core.io.Json.line(Trainer.storedConfig(spectral.withWorkers(0), null, 0, 0.5,
+                Trainer.ThresholdRule.EQUAL_COST));
+        assertTrue(Trainer.sameTraining(identity, withBand));
+        assertTrue(Trainer.sameTraining(withBand, identity));
+    }
+
     @Test
     void patchEnsembleTrainsMembersStoresTheLeversAndResumesFinishedMembers() throws Exception {
         org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(16, 11);
