@@ -10,7 +10,6 @@ import org.deepguard.core.io.Json;
 import org.deepguard.core.metrics.BinaryMetrics;
 import org.deepguard.core.metrics.Calibration;
 import org.deepguard.core.metrics.ScaleCalibration;
-import org.deepguard.core.model.Scores;
 import org.deepguard.core.model.BackboneWeights;
 import org.deepguard.core.model.BundleException;
 import org.deepguard.core.model.Detector;
@@ -18,6 +17,7 @@ import org.deepguard.core.model.HybridNetwork;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.model.ModelMetadata;
 import org.deepguard.core.model.PretrainedWeights;
+import org.deepguard.core.model.Scores;
 import org.deepguard.core.preprocess.Preprocessing;
 import org.deepguard.core.preprocess.Preprocessor;
 import org.deepguard.core.preprocess.ResizePolicy;
@@ -416,8 +416,9 @@ public final class Trainer {
     }
 
     /**
-     * The training configuration as a bundle's provenance stores it: the config plus the hardening switches that
-     * live outside it (adversarial training, the cue cap), each present only when on.
+     * The training configuration as a bundle's provenance stores it: the config plus the switches that
+     * live outside it: adversarial training and the cue cap, each present only when on; the cue's band start (with
+     * the cue) and the threshold rule, always.
      */
     @SuppressWarnings("unchecked")
     static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, double cueCap,
