@@ -22,6 +22,7 @@ import org.deepguard.core.train.AugmentationConfig;
 import org.deepguard.core.train.SimulationConfig;
 import org.deepguard.core.train.CrossValidation;
 import org.deepguard.core.train.Trainer;
+import org.deepguard.core.spectral.ScoreFusion;
 import org.deepguard.core.spectral.SpectrumConfig;
 import org.deepguard.core.train.TrainingConfig;
 import org.deepguard.core.train.TrainingMonitor;
@@ -338,6 +339,15 @@ public class TrainCommand extends BaseCommand {
                     + "rule (default: ${DEFAULT-VALUE}).")
     String thresholdRule;
 
+    @Option(names = "--fusion", defaultValue = "bounded", paramLabel = "RULE",
+            description = "How the network's and the hand-crafted cue's log-odds are weighed, fitted on the "
+                    + "validation split: bounded (the cue counts at most as much as the network per standard "
+                    + "deviation of their validation scores: validation holds only generators that training saw, "
+                    + "where the cue looks stronger than it is on others) or fitted (both weights as the "
+                    + "validation images say, the rule of bundles written before this option) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String fusion;
+
     @Override
     protected int run() throws Exception {
         if (manifest == null || output == null) {
@@ -353,11 +363,12 @@ public class TrainCommand extends BaseCommand {
                     + cueCap);
         }
         try {
-            SpectrumConfig.durall().withBandStart(cueBand);
+            SpectrumConfig.checkBandStart(cueBand);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCode.USAGE, "--cue-band: " + e.getMessage());
         }
         parseThresholdRule();
+        parseFusionRule();
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
             return crossValidate(m, config, by);
@@ -377,7 +388,8 @@ public class TrainCommand extends BaseCommand {
              ConsoleMonitor monitor = new ConsoleMonitor(logWriter, output)) {
             ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(weightsFile)
                     .adversarial(adversarialTraining()).cueCap(cueCap).cueBand(cueBand)
-                    .thresholdRule(parseThresholdRule()).train(m, manifest, output, resume);
+                    .thresholdRule(parseThresholdRule()).fusionRule(parseFusionRule())
+                    .train(m, manifest, output, resume);
             var meta = bundle.metadata();
             out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
                     bundle.directory(), meta.modelId, fmt(meta.metrics.get("val_auc")), meta.threshold,
@@ -589,6 +601,14 @@ public class TrainCommand extends BaseCommand {
         }
     }
 
+    private ScoreFusion.Rule parseFusionRule() {
+        try {
+            return ScoreFusion.Rule.parse(fusion);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--fusion: " + e.getMessage());
+        }
+    }
+
     private Folds.By parseCvBy() {
         try {
             return Folds.By.parse(cvBy);
@@ -625,7 +645,7 @@ public class TrainCommand extends BaseCommand {
         info(Folds.describe(by, folds.size()));
         CrossValidation cv = new CrossValidation(config, weightsFile, CrossValidation.standardBaselines())
                 .cueCap(cueCap).cueBand(cueBand).thresholdRule(parseThresholdRule())
-                .adversarial(adversarialTraining());
+                .fusionRule(parseFusionRule()).adversarial(adversarialTraining());
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
             private Progress bar;

@@ -231,6 +231,27 @@ class TrainCommandTest {
     }
 
     @Test
+    void theFusionRuleIsChosenStoredAndValidated() throws Exception {
+        Path bounded = dir.resolve("bounded");
+        assertEquals(ExitCode.OK, run(args(bounded, "--epochs", "1"), new StringWriter(), new StringWriter()));
+        var b = ModelBundle.load(bounded).metadata();
+        assertEquals("bounded", b.provenance.trainingConfig.get("fusionRule"));
+
+        Path fitted = dir.resolve("fitted");
+        assertEquals(ExitCode.OK, run(args(fitted, "--epochs", "1", "--fusion", "fitted"), new StringWriter(),
+                new StringWriter()));
+        var f = ModelBundle.load(fitted).metadata();
+        assertEquals("fitted", f.provenance.trainingConfig.get("fusionRule"));
+        // same networks (same seed) and the same cue: the rule can only lower the cue's weight against the network's
+        assertTrue(b.fusion.b() / b.fusion.a() <= f.fusion.b() / f.fusion.a() + 1e-12, b.fusion + " vs " + f.fusion);
+
+        StringWriter bad = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-fusion"), "--epochs", "1", "--fusion", "equal"),
+                new StringWriter(), bad));
+        assertTrue(bad.toString().contains("--fusion"), bad.toString());
+    }
+
+    @Test
     void defaultEnsembleWritesMembersAndARerunDoesNotClobberThem() throws Exception {
         Path out = dir.resolve("ens");
         List<String> a = args(out, "--epochs", "1");

@@ -31,13 +31,56 @@ public record ScoreFusion(double a, double b, double c, double cueCap) {
         this(a, b, c, 0);
     }
 
+    /** How the two weights are chosen ({@link #fit(double[], double[], boolean[], Rule)}). */
+    public enum Rule {
+        /**
+         * The cue counts at most as much as the network per standard deviation of their validation scores; the
+         * default since session 7.
+         */
+        BOUNDED("bounded"),
+        /** Both weights as the validation images say; the rule before. */
+        FITTED("fitted");
+
+        private final String code;
+
+        Rule(String code) {
+            this.code = code;
+        }
+
+        public String code() {
+            return code;
+        }
+
+        public static Rule parse(String s) {
+            for (Rule r : values()) {
+                if (r.code.equalsIgnoreCase(s)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("fusion rule must be bounded or fitted, got '" + s + "'");
+        }
+    }
+
+    /** {@link Rule#FITTED}: both weights as the validation images say. */
+    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
+        return fit(zNetwork, zSpectral, isFake, Rule.FITTED);
+    }
+
     /**
      * Fits by L2-regularised logistic regression without class weighting, so the fused score stays calibrated
      * log-odds on data with the fitting set's prevalence. The penalty on the standardised scores is 1/n,
      * scikit-learn's default (C = 1): it keeps the weights finite when a few validation images separate perfectly
      * (a penalty of 1e-3 let them run off on the grouped dev-set folds), and fades as the set grows.
+     *
+     * <p>With {@link Rule#BOUNDED}, when that fit gives the cue a larger weight per standard deviation than a
+     * network that itself counts (weight above 0), the two are tied instead: z = k (z_net / sd_net + z_cue / sd_cue)
+     * + c', with k and c' fitted as before. Why: the validation images come from the generators training saw, and
+     * there the cue (a 64-number spectral summary fitted to those generators' spectra) separates them by a wide
+     * margin; on up-sampling it was not fitted to, it can fall to chance while the network holds (session 7: trained
+     * on 4x fakes, tested on 2x, cue alone 0.60, network alone 0.99). So the validation margin overstates the cue's
+     * reach, and the rule lets it count as much as the network, not more.
      */
-    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake) {
+    public static ScoreFusion fit(double[] zNetwork, double[] zSpectral, boolean[] isFake, Rule rule) {
         if (zNetwork.length != zSpectral.length || zNetwork.length != isFake.length) {
             throw new IllegalArgumentException("score fusion needs equally many scores and labels, got "
                     + zNetwork.length + ", " + zSpectral.length + ", " + isFake.length);
@@ -51,6 +94,16 @@ public record ScoreFusion(double a, double b, double c, double cueCap) {
         double[] w = m.weights();
         double[] mu = m.mean();
         double[] sd = m.std();
+        if (rule == Rule.BOUNDED && w[0] > 0 && w[1] > w[0]) {
+            double[][] tied = new double[x.length][];
+            for (int i = 0; i < x.length; i++) {
+                tied[i] = new double[] {x[i][0] / sd[0] + x[i][1] / sd[1]};
+            }
+            LogisticRegression t = LogisticRegression.fit(tied, isFake, 1.0 / x.length,
+                    LogisticRegression.ClassWeighting.NONE);
+            double k = t.weights()[0] / t.std()[0];
+            return new ScoreFusion(k / sd[0], k / sd[1], t.bias() - k * t.mean()[0]);
+        }
         double a = w[0] / sd[0];
         double b = w[1] / sd[1];
         return new ScoreFusion(a, b, m.bias() - a * mu[0] - b * mu[1]);

@@ -64,6 +64,15 @@ public record SpectrumConfig(int cropSize, int bins, boolean hannWindow, double 
         return kept;
     }
 
+    /**
+     * Checks a band start for the cue's profile ({@link #durall()}'s rings) before any work is done.
+     *
+     * @throws IllegalArgumentException naming the accepted range
+     */
+    public static void checkBandStart(double start) {
+        durall().withBandStart(start);
+    }
+
     /** This configuration with another band start (0: the whole profile). */
     public SpectrumConfig withBandStart(double start) {
         return new SpectrumConfig(cropSize, bins, hannWindow, maxRadius, start);

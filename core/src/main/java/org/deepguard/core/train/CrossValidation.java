@@ -1,5 +1,6 @@
 package org.deepguard.core.train;
 
+import org.deepguard.core.spectral.ScoreFusion;
 import org.deepguard.core.spectral.SpectrumConfig;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -105,6 +106,7 @@ public final class CrossValidation {
     private double cueCap;
     private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
     private Trainer.ThresholdRule thresholdRule = Trainer.ThresholdRule.EQUAL_COST;
+    private ScoreFusion.Rule fusionRule = ScoreFusion.Rule.BOUNDED;
     private AdversarialTraining adversarial;
     private final List<FoldBaseline> baselines;
 
@@ -120,9 +122,15 @@ public final class CrossValidation {
         return this;
     }
 
+    /** Every fold's model with this fusion rule ({@link Trainer#fusionRule}). */
+    public CrossValidation fusionRule(ScoreFusion.Rule rule) {
+        this.fusionRule = java.util.Objects.requireNonNull(rule, "rule");
+        return this;
+    }
+
     /** Every fold's model with this cue band start ({@link Trainer#cueBand}). */
     public CrossValidation cueBand(double start) {
-        SpectrumConfig.durall().withBandStart(start); // validates
+        SpectrumConfig.checkBandStart(start);
         this.cueBand = start;
         return this;
     }
@@ -226,7 +234,8 @@ public final class CrossValidation {
                 // Always resume: the Trainer starts afresh where no checkpoint exists, and refuses a checkpoint
                 // written with another configuration.
                 bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile).cueCap(cueCap)
-                        .cueBand(cueBand).thresholdRule(thresholdRule).adversarial(adversarial)
+                        .cueBand(cueBand).thresholdRule(thresholdRule).fusionRule(fusionRule)
+                        .adversarial(adversarial)
                         .train(manifest, manifestFile, dir, true);
             } finally {
                 if (monitor instanceof AutoCloseable c) {
@@ -247,7 +256,8 @@ public final class CrossValidation {
     /** The model's stored training configuration is this one (the worker count aside: it does not change it). */
     private boolean sameConfig(ModelMetadata meta) {
         Map<String, Object> stored = new LinkedHashMap<>(meta.provenance.trainingConfig);
-        Map<String, Object> mine = Trainer.storedConfig(config, adversarial, cueCap, cueBand, thresholdRule);
+        Map<String, Object> mine = Trainer.storedConfig(config, adversarial, cueCap, cueBand, thresholdRule,
+                fusionRule);
         stored.remove("workers");
         mine.remove("workers");
         // folds trained before newer switches existed read with the values that reproduce their behaviour
@@ -470,7 +480,8 @@ public final class CrossValidation {
             std.put(k, finite(sampleStd(x)));
         });
         double total = results.stream().mapToDouble(FoldResult::trainSeconds).sum();
-        Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, cueCap, cueBand, thresholdRule);
+        Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, cueCap, cueBand,
+                thresholdRule, fusionRule);
         return new Summary(protocol, by.code(), results.size(), total, mean, std, results, cfg);
     }
 

@@ -70,6 +70,7 @@ public final class Trainer {
     private double cueCap;
     private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
     private ThresholdRule thresholdRule = ThresholdRule.EQUAL_COST;
+    private ScoreFusion.Rule fusionRule = ScoreFusion.Rule.BOUNDED;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -110,7 +111,7 @@ public final class Trainer {
      * Stored in the bundle's cue definition, so scoring reads the same band.
      */
     public Trainer cueBand(double start) {
-        SpectrumConfig.durall().withBandStart(start); // validates
+        SpectrumConfig.checkBandStart(start);
         this.cueBand = start;
         return this;
     }
@@ -145,6 +146,15 @@ public final class Trainer {
     /** The threshold rule ({@link ThresholdRule#EQUAL_COST} by default); stored in the provenance. */
     public Trainer thresholdRule(ThresholdRule rule) {
         this.thresholdRule = java.util.Objects.requireNonNull(rule, "rule");
+        return this;
+    }
+
+    /**
+     * How the network's and the cue's log-odds are weighed ({@link ScoreFusion.Rule#BOUNDED} by default: the cue
+     * counts at most as much as the network); stored in the provenance.
+     */
+    public Trainer fusionRule(ScoreFusion.Rule rule) {
+        this.fusionRule = java.util.Objects.requireNonNull(rule, "rule");
         return this;
     }
 
@@ -380,9 +390,11 @@ public final class Trainer {
      * fitted after training. Without adversarial training the text is what checkpoints stored before it existed.
      */
     static String checkpointConfigJson(TrainingConfig config, AdversarialTraining adversarial) {
-        Map<String, Object> identity = storedConfig(config.withWorkers(0), adversarial, 0, 0, ThresholdRule.YOUDEN);
+        Map<String, Object> identity = storedConfig(config.withWorkers(0), adversarial, 0, 0, ThresholdRule.YOUDEN,
+                ScoreFusion.Rule.FITTED);
         identity.remove(CUE_BAND_KEY); // fitted after training, like the cue cap
         identity.remove(THRESHOLD_RULE_KEY);
+        identity.remove(FUSION_RULE_KEY);
         return Json.line(identity);
     }
 
@@ -417,12 +429,13 @@ public final class Trainer {
 
     /**
      * The training configuration as a bundle's provenance stores it: the config plus the switches that
-     * live outside it: adversarial training and the cue cap, each present only when on; the cue's band start (with
-     * the cue) and the threshold rule, always.
+     * live outside it: adversarial training and the cue cap, each present only when on; the cue's band start and
+     * the fusion rule (with the cue) and the threshold rule, always.
      */
     @SuppressWarnings("unchecked")
     static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, double cueCap,
-                                            double cueBand, ThresholdRule thresholdRule) {
+                                            double cueBand, ThresholdRule thresholdRule,
+                                            ScoreFusion.Rule fusionRule) {
         Map<String, Object> m = Json.MAPPER.convertValue(config, Map.class);
         if (adversarial != null) {
             m.put("adversarial", adversarial.describe());
@@ -432,19 +445,20 @@ public final class Trainer {
         }
         if (config.spectral()) {
             m.put(CUE_BAND_KEY, cueBand);
+            m.put(FUSION_RULE_KEY, fusionRule.code());
         }
         m.put(THRESHOLD_RULE_KEY, thresholdRule.code());
         return m;
     }
-
-    /** How {@code thresholdRule} texts of equal-cost thresholds begin (the scale knots follow the threshold's rule). */
-    private static final String EQUAL_COST_RULE = "equal-cost cut";
 
     /** Provenance key of {@link #thresholdRule}; configurations stored before it existed read as youden. */
     static final String THRESHOLD_RULE_KEY = "thresholdRule";
 
     /** Provenance key of {@link #cueBand}; configurations stored before it existed read as 0 (the whole profile). */
     static final String CUE_BAND_KEY = "cueBand";
+
+    /** Provenance key of {@link #fusionRule}; configurations stored before it existed read as fitted. */
+    static final String FUSION_RULE_KEY = "fusionRule";
 
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
@@ -467,13 +481,14 @@ public final class Trainer {
             // degraded copies, as they would arrive after resizing, blurring, noise and re-encoding
             Evaluation ev = evaluate(networks, pipeline, withDegradedCopies(val));
             boolean[] y = ev.isFake;
+            boolean equalCostThreshold = false;
             if (meta.spectral != null) {
                 List<double[]> valSpectra = spectralFeatures(ev.items);
                 double[] zSpectral = new double[valSpectra.size()];
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
                     zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(valSpectra.get(i));
                 }
-                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y).withCueCap(cueCap);
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, fusionRule).withCueCap(cueCap);
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));
@@ -506,8 +521,9 @@ public final class Trainer {
             double cut = thresholdRule == ThresholdRule.EQUAL_COST ? Calibration.balancedCut(ev.logOdds, y)
                     : Double.NaN;
             if (!Double.isNaN(cut)) {
+                equalCostThreshold = true;
                 meta.threshold = Scores.calibrated(cut, t);
-                meta.thresholdRule = EQUAL_COST_RULE + ": a class-balanced logistic fit of the validation labels on "
+                meta.thresholdRule = "equal-cost cut: a class-balanced logistic fit of the validation labels on "
                         + "the calibrated p_fake" + images;
             } else if (!Double.isNaN(youden)) {
                 meta.threshold = youden;
@@ -529,7 +545,7 @@ public final class Trainer {
                     meta.metrics.get("val_ece_after_calibration"), meta.threshold, meta.thresholdRule,
                     meta.uncertainBand));
             if (!config.scaleCalibration().isEmpty()) {
-                meta.scaleCalibration = fitScaleCalibration(networks, pipeline, val, meta);
+                meta.scaleCalibration = fitScaleCalibration(networks, pipeline, val, meta, equalCostThreshold);
             }
         }
         ModelMetadata.Provenance p = meta.provenance;
@@ -538,7 +554,7 @@ public final class Trainer {
         p.toolVersion = Trainer.class.getPackage().getImplementationVersion();
         p.manifestPath = manifestFile.toAbsolutePath().toString();
         p.manifestSha256 = Manifest.fileHash(manifestFile);
-        p.trainingConfig = storedConfig(config, adversarial, cueCap, cueBand, thresholdRule);
+        p.trainingConfig = storedConfig(config, adversarial, cueCap, cueBand, thresholdRule, fusionRule);
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
         p.dataCounts.put("val", val.size());
@@ -553,11 +569,12 @@ public final class Trainer {
      * The scale calibration: the validation images downscaled by each configured factor (both classes alike, with
      * kernels drawn as the augmentation draws them), scored as the detector scores them (network, cue, fusion), and
      * one penalised shift per factor against the clean temperature, moved where needed so that the stored threshold
-     * is the Youden-optimal cut of the copies too ({@link ScaleCalibration#fit}).
-     * The reference side is the median short side of the validation images.
+     * is the copies' cut too, by the threshold's own rule: their equal-cost cut when {@code equalCostThreshold}, else
+     * their Youden-optimal cut ({@link ScaleCalibration#fit}). The reference side is the median short side of the validation images.
      */
     private ScaleCalibration fitScaleCalibration(List<ComputationGraph> networks, BatchPipeline pipeline,
-                                                 List<BatchPipeline.Item> val, ModelMetadata meta) {
+                                                 List<BatchPipeline.Item> val, ModelMetadata meta,
+                                                 boolean equalCostThreshold) {
         Preprocessor decoder = new Preprocessor(preprocessing());
         int[] sides = parallelMap(val, item -> {
             try {
@@ -599,7 +616,7 @@ public final class Trainer {
         double thr = Math.min(Math.max(meta.threshold, 1e-9), 1 - 1e-9);
         double thresholdLogOdds = meta.temperature * Math.log(thr / (1 - thr));
         ScaleCalibration sc = ScaleCalibration.fit(referenceSide, scales, z, y, meta.temperature, SCALE_L2,
-                thresholdLogOdds, meta.thresholdRule.startsWith(EQUAL_COST_RULE));
+                thresholdLogOdds, equalCostThreshold);
         for (int k = 0; k < scales.length; k++) {
             double[] shifted = z.get(k).clone();
             for (int i = 0; i < shifted.length; i++) {

@@ -36,6 +36,63 @@ class ScoreFusionTest {
         assertEquals(f.a() * 0.7 + f.b() * -2 + f.c(), f.fuse(0.7, -2), 1e-15);
     }
 
+    /**
+     * The bounded rule: a cue that separates the validation scores more widely than the network gets at most the
+     * network's weight per standard deviation (the two are tied), and nothing changes when the network already
+     * counts more or does not count at all.
+     */
+    @Test
+    void theBoundedRuleTiesAStrongerCueToTheNetwork() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int n = 400;
+        double[] net = new double[n];
+        double[] cue = new double[n];
+        double[] inverted = new double[n];
+        boolean[] y = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = rnd.nextBoolean();
+            double s = y[i] ? 1.0 : -1.0;
+            net[i] = 0.3 * (0.7 * s + rnd.nextGaussian()); // weak, on its own scale
+            cue[i] = 8 * (2.0 * s + rnd.nextGaussian()) + 3; // strong, on another scale
+            inverted[i] = -net[i];
+        }
+        double sdNet = std(net);
+        double sdCue = std(cue);
+        ScoreFusion free = ScoreFusion.fit(net, cue, y, ScoreFusion.Rule.FITTED);
+        assertTrue(free.b() * sdCue > 2 * free.a() * sdNet, "the fitted cue outweighs the network: " + free);
+        ScoreFusion bounded = ScoreFusion.fit(net, cue, y, ScoreFusion.Rule.BOUNDED);
+        assertEquals(bounded.a() * sdNet, bounded.b() * sdCue, 1e-9 * bounded.a() * sdNet);
+        assertTrue(bounded.a() > free.a() && bounded.b() < free.b(), bounded + " vs " + free);
+        // the tie keeps a fitted scale and bias: its log-loss is near, and never below, the free fit's optimum
+        double lossFree = logLoss(free, net, cue, y);
+        double lossBounded = logLoss(bounded, net, cue, y);
+        assertTrue(lossBounded >= lossFree - 1e-3 && lossBounded < 0.5, lossFree + " vs " + lossBounded);
+
+        // the network already counts more: the same fit
+        assertEquals(ScoreFusion.fit(cue, net, y, ScoreFusion.Rule.FITTED),
+                ScoreFusion.fit(cue, net, y, ScoreFusion.Rule.BOUNDED));
+        // an inverted network (weight below 0) is no bound: the same fit
+        ScoreFusion fitted = ScoreFusion.fit(inverted, cue, y, ScoreFusion.Rule.FITTED);
+        assertTrue(fitted.a() < 0, fitted.toString());
+        assertEquals(fitted, ScoreFusion.fit(inverted, cue, y, ScoreFusion.Rule.BOUNDED));
+        assertEquals(ScoreFusion.Rule.BOUNDED, ScoreFusion.Rule.parse("Bounded"));
+        assertThrows(IllegalArgumentException.class, () -> ScoreFusion.Rule.parse("equal"));
+    }
+
+    private static double std(double[] v) {
+        double m = java.util.Arrays.stream(v).average().orElseThrow();
+        return Math.sqrt(java.util.Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / v.length);
+    }
+
+    private static double logLoss(ScoreFusion f, double[] net, double[] cue, boolean[] y) {
+        double loss = 0;
+        for (int i = 0; i < y.length; i++) {
+            double z = f.fuse(net[i], cue[i]);
+            loss += Math.log1p(Math.exp(y[i] ? -z : z));
+        }
+        return loss / y.length;
+    }
+
     @Test
     void roundTripsThroughJsonExactly() throws Exception {
         ScoreFusion f = new ScoreFusion(1.2345678901234567, -0.1, 1e-17);

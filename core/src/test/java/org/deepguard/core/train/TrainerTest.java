@@ -3,6 +3,7 @@ package org.deepguard.core.train;
 import org.deepguard.core.data.DatasetScanner;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.model.ModelBundle;
+import org.deepguard.core.spectral.ScoreFusion;
 import org.deepguard.core.testing.TestImages;
 import org.deepguard.core.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,22 +136,27 @@ class TrainerTest {
     }
 
     /**
-     * The cue's band start and the threshold rule are provenance (stored with the model) but not training identity:
-     * they only change what is fitted after training, so a checkpoint resumes under another band or rule, and
-     * checkpoints written before they existed read the same.
+     * The cue's band start, the threshold rule and the fusion rule are provenance (stored with the model) but not
+     * training identity: they only change what is fitted after training, so a checkpoint resumes under another band
+     * or rule, and checkpoints written before they existed read the same.
      */
     @Test
-    void theCueBandAndThresholdRuleAreProvenanceButNotCheckpointIdentity() throws Exception {
+    void theCueBandAndTheRulesAreProvenanceButNotCheckpointIdentity() throws Exception {
         TrainingConfig spectral = new TrainingConfig(TinyModels.tinyConfig(32, 11), 3, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
                 AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true, true);
         Trainer.ThresholdRule youden = Trainer.ThresholdRule.YOUDEN;
-        assertEquals(0.125, Trainer.storedConfig(spectral, null, 0, 0.125, youden).get("cueBand"));
-        assertEquals("youden", Trainer.storedConfig(spectral, null, 0, 0.125, youden).get("thresholdRule"));
-        assertTrue(!Trainer.storedConfig(config(3), null, 0, 0.125, youden).containsKey("cueBand"), "no cue, no band");
+        ScoreFusion.Rule fitted = ScoreFusion.Rule.FITTED;
+        Map<String, Object> stored = Trainer.storedConfig(spectral, null, 0, 0.125, youden, fitted);
+        assertEquals(0.125, stored.get("cueBand"));
+        assertEquals("youden", stored.get("thresholdRule"));
+        assertEquals("fitted", stored.get("fusionRule"));
+        Map<String, Object> noCue = Trainer.storedConfig(config(3), null, 0, 0.125, youden, fitted);
+        assertTrue(!noCue.containsKey("cueBand") && !noCue.containsKey("fusionRule"), "no cue, no band, no fusion");
         String identity = Trainer.checkpointConfigJson(spectral, null);
-        assertTrue(!identity.contains("cueBand") && !identity.contains("thresholdRule"), identity);
+        assertTrue(!identity.contains("cueBand") && !identity.contains("thresholdRule")
+                && !identity.contains("fusionRule"), identity);
         String withBand = org.deepguard.core.io.Json.line(Trainer.storedConfig(spectral.withWorkers(0), null, 0, 0.5,
-                Trainer.ThresholdRule.EQUAL_COST));
+                Trainer.ThresholdRule.EQUAL_COST, ScoreFusion.Rule.BOUNDED));
         assertTrue(Trainer.sameTraining(identity, withBand));
         assertTrue(Trainer.sameTraining(withBand, identity));
     }
