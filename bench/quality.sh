@@ -26,23 +26,24 @@ mkdir -p "$out"
 # The configuration before issue 16 (flip, blur/JPEG at 10%, no degraded copies, no scale calibration): what `train`
 # made by default when the robustness issue was filed. Rows without --ensemble train the default 3-network ensemble.
 OLD="--blur 0.1 --jpeg 0.1 --blur-max-sigma 3 --jpeg-min-quality 30 --downscale 0 --noise 0 --degraded-copies 0 \
---scale-calibration none --cue-band 0 --threshold-rule youden"
-# The default before session 6: the cue on the whole spectral profile (no band start), the Youden threshold.
-S5="--cue-band 0 --threshold-rule youden"
+--scale-calibration none --cue-band 0 --threshold-rule youden --fusion fitted"
+# The default before session 7: the cue's weight in the fusion as the validation images say.
+S6="--fusion fitted"
 # (The default lists are here-documents: an apostrophe inside "${VAR:-...}" is a quote to bash.)
+# simulator-only trains the default 3-network ensemble on real images and pseudo-fakes alone (issue 22 (b)).
 read -r -d '' default_configs <<EOF || true
 today's-default|$OLD
-session-5-default|$S5
+session-6-default|$S6
 default|
 default+simulate|--simulate --ensemble 1
-simulator-only|--simulate --simulate-only --simulate-per-real 2 --ensemble 1
+simulator-only|--simulate --simulate-only --simulate-per-real 2
 EOF
 CONFIGS="${CONFIGS:-$default_configs}"
 # Held-out generators: LOGO_CONFIGS leave one generator variant out (one fold per variant), SCALE_CONFIGS hold out
 # the up-scaling factor (2 folds). One network per run (--ensemble 1) keeps these affordable.
 read -r -d '' default_heldout <<EOF || true
 today's-default|$OLD --ensemble 1
-session-5-default|$S5 --ensemble 1
+session-6-default|$S6 --ensemble 1
 default|--ensemble 1
 default+simulate|--simulate --ensemble 1
 EOF
