@@ -57,6 +57,7 @@ import java.util.Map;
                 "  train --manifest m.csv -o models/sim --simulate --simulate-only  # reals only",
                 "  train --manifest m.csv -o models/old --blur 0.1 --jpeg 0.1 --downscale 0 \\",
                 "        --noise 0 --blur-max-sigma 3 --jpeg-min-quality 30 --degraded-copies 0",
+                "  train --manifest m.csv -o models/s6 --fusion fitted  # the fusion before session 7",
                 "  train import-keras m.h5 -o models/k --positive-class real --preprocess unit",
                 "  train --manifest m.csv -o models/hard --adversarial fgsm-rs --adversarial-eps 2",
                 "  train --manifest m.csv -o models/capped --cue-cap 1   # the cue moves z by <= 1",
@@ -348,6 +349,12 @@ public class TrainCommand extends BaseCommand {
                     + "(default: ${DEFAULT-VALUE}).")
     String fusion;
 
+    @Option(names = "--cue-simulate", defaultValue = "0", paramLabel = "N",
+            description = "Fit the hand-crafted cue on N pseudo-fakes per training real image as well (the artifact "
+                    + "simulator's families: those of --simulate, else all); the network never sees them. 0 = off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int cueSimulate;
+
     @Override
     protected int run() throws Exception {
         if (manifest == null || output == null) {
@@ -369,6 +376,11 @@ public class TrainCommand extends BaseCommand {
         }
         parseThresholdRule();
         parseFusionRule();
+        try {
+            Trainer.checkCueSimulated(cueSimulate);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--cue-simulate: " + e.getMessage());
+        }
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
             return crossValidate(m, config, by);
@@ -389,7 +401,7 @@ public class TrainCommand extends BaseCommand {
             ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(weightsFile)
                     .adversarial(adversarialTraining()).cueCap(cueCap).cueBand(cueBand)
                     .thresholdRule(parseThresholdRule()).fusionRule(parseFusionRule())
-                    .train(m, manifest, output, resume);
+                    .cueSimulated(cueSimulate).train(m, manifest, output, resume);
             var meta = bundle.metadata();
             out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
                     bundle.directory(), meta.modelId, fmt(meta.metrics.get("val_auc")), meta.threshold,
@@ -645,7 +657,7 @@ public class TrainCommand extends BaseCommand {
         info(Folds.describe(by, folds.size()));
         CrossValidation cv = new CrossValidation(config, weightsFile, CrossValidation.standardBaselines())
                 .cueCap(cueCap).cueBand(cueBand).thresholdRule(parseThresholdRule())
-                .fusionRule(parseFusionRule()).adversarial(adversarialTraining());
+                .fusionRule(parseFusionRule()).cueSimulated(cueSimulate).adversarial(adversarialTraining());
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
             private Progress bar;

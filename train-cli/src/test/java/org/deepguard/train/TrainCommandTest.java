@@ -252,6 +252,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void cuePseudoFakesAreStoredAndValidated() throws Exception {
+        Path out = dir.resolve("cue-sim");
+        assertEquals(ExitCode.OK, run(args(out, "--epochs", "1", "--cue-simulate", "2"), new StringWriter(),
+                new StringWriter()));
+        assertEquals(2, ModelBundle.load(out).metadata().provenance.trainingConfig.get("cueSimulated"));
+        StringWriter bad = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-cue-sim"), "--epochs", "1", "--cue-simulate", "-1"),
+                new StringWriter(), bad));
+        assertTrue(bad.toString().contains("--cue-simulate"), bad.toString());
+    }
+
+    @Test
     void defaultEnsembleWritesMembersAndARerunDoesNotClobberThem() throws Exception {
         Path out = dir.resolve("ens");
         List<String> a = args(out, "--epochs", "1");

@@ -107,6 +107,7 @@ public final class CrossValidation {
     private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
     private Trainer.ThresholdRule thresholdRule = Trainer.ThresholdRule.EQUAL_COST;
     private ScoreFusion.Rule fusionRule = ScoreFusion.Rule.BOUNDED;
+    private int cueSimulated;
     private AdversarialTraining adversarial;
     private final List<FoldBaseline> baselines;
 
@@ -119,6 +120,13 @@ public final class CrossValidation {
     /** Every fold's model with this threshold rule ({@link Trainer#thresholdRule}). */
     public CrossValidation thresholdRule(Trainer.ThresholdRule rule) {
         this.thresholdRule = java.util.Objects.requireNonNull(rule, "rule");
+        return this;
+    }
+
+    /** Every fold's cue also fitted on this many pseudo-fakes per real image ({@link Trainer#cueSimulated}). */
+    public CrossValidation cueSimulated(int perReal) {
+        Trainer.checkCueSimulated(perReal);
+        this.cueSimulated = perReal;
         return this;
     }
 
@@ -235,7 +243,7 @@ public final class CrossValidation {
                 // written with another configuration.
                 bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile).cueCap(cueCap)
                         .cueBand(cueBand).thresholdRule(thresholdRule).fusionRule(fusionRule)
-                        .adversarial(adversarial)
+                        .cueSimulated(cueSimulated).adversarial(adversarial)
                         .train(manifest, manifestFile, dir, true);
             } finally {
                 if (monitor instanceof AutoCloseable c) {
@@ -257,7 +265,7 @@ public final class CrossValidation {
     private boolean sameConfig(ModelMetadata meta) {
         Map<String, Object> stored = new LinkedHashMap<>(meta.provenance.trainingConfig);
         Map<String, Object> mine = Trainer.storedConfig(config, adversarial, cueCap, cueBand, thresholdRule,
-                fusionRule);
+                fusionRule, cueSimulated);
         stored.remove("workers");
         mine.remove("workers");
         // folds trained before newer switches existed read with the values that reproduce their behaviour
@@ -481,7 +489,7 @@ public final class CrossValidation {
         });
         double total = results.stream().mapToDouble(FoldResult::trainSeconds).sum();
         Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, cueCap, cueBand,
-                thresholdRule, fusionRule);
+                thresholdRule, fusionRule, cueSimulated);
         return new Summary(protocol, by.code(), results.size(), total, mean, std, results, cfg);
     }
 

@@ -71,6 +71,7 @@ public final class Trainer {
     private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
     private ThresholdRule thresholdRule = ThresholdRule.EQUAL_COST;
     private ScoreFusion.Rule fusionRule = ScoreFusion.Rule.BOUNDED;
+    private int cueSimulated;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -157,6 +158,27 @@ public final class Trainer {
         this.fusionRule = java.util.Objects.requireNonNull(rule, "rule");
         return this;
     }
+
+    /**
+     * Pseudo-fakes per training real image that the hand-crafted cue is fitted on as well (0, the default: none),
+     * from the artifact simulator's families ({@link ArtifactSimulator}; the configured ones with {@code --simulate},
+     * else all). The network never sees them. Stored in the provenance.
+     */
+    public Trainer cueSimulated(int perReal) {
+        checkCueSimulated(perReal);
+        this.cueSimulated = perReal;
+        return this;
+    }
+
+    /** @throws IllegalArgumentException unless 0 <= perReal <= 8 */
+    public static void checkCueSimulated(int perReal) {
+        if (perReal < 0 || perReal > MAX_CUE_SIMULATED) {
+            throw new IllegalArgumentException("pseudo-fakes per real image for the cue must be in [0, "
+                    + MAX_CUE_SIMULATED + "], got " + perReal);
+        }
+    }
+
+    static final int MAX_CUE_SIMULATED = 8;
 
     /** Progress saved between epochs. */
     public static class State {
@@ -391,10 +413,11 @@ public final class Trainer {
      */
     static String checkpointConfigJson(TrainingConfig config, AdversarialTraining adversarial) {
         Map<String, Object> identity = storedConfig(config.withWorkers(0), adversarial, 0, 0, ThresholdRule.YOUDEN,
-                ScoreFusion.Rule.FITTED);
+                ScoreFusion.Rule.FITTED, 0);
         identity.remove(CUE_BAND_KEY); // fitted after training, like the cue cap
         identity.remove(THRESHOLD_RULE_KEY);
         identity.remove(FUSION_RULE_KEY);
+        identity.remove(CUE_SIMULATED_KEY);
         return Json.line(identity);
     }
 
@@ -429,13 +452,13 @@ public final class Trainer {
 
     /**
      * The training configuration as a bundle's provenance stores it: the config plus the switches that
-     * live outside it: adversarial training and the cue cap, each present only when on; the cue's band start and
-     * the fusion rule (with the cue) and the threshold rule, always.
+     * live outside it: adversarial training and the cue cap, each present only when on; the cue's band start, its
+     * pseudo-fakes and the fusion rule (with the cue) and the threshold rule, always.
      */
     @SuppressWarnings("unchecked")
     static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, double cueCap,
                                             double cueBand, ThresholdRule thresholdRule,
-                                            ScoreFusion.Rule fusionRule) {
+                                            ScoreFusion.Rule fusionRule, int cueSimulated) {
         Map<String, Object> m = Json.MAPPER.convertValue(config, Map.class);
         if (adversarial != null) {
             m.put("adversarial", adversarial.describe());
@@ -446,6 +469,7 @@ public final class Trainer {
         if (config.spectral()) {
             m.put(CUE_BAND_KEY, cueBand);
             m.put(FUSION_RULE_KEY, fusionRule.code());
+            m.put(CUE_SIMULATED_KEY, cueSimulated);
         }
         m.put(THRESHOLD_RULE_KEY, thresholdRule.code());
         return m;
@@ -460,6 +484,9 @@ public final class Trainer {
     /** Provenance key of {@link #fusionRule}; configurations stored before it existed read as fitted. */
     static final String FUSION_RULE_KEY = "fusionRule";
 
+    /** Provenance key of {@link #cueSimulated}; configurations stored before it existed read as 0. */
+    static final String CUE_SIMULATED_KEY = "cueSimulated";
+
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
                                BatchPipeline pipeline, List<BatchPipeline.Item> train,
@@ -470,7 +497,7 @@ public final class Trainer {
         meta.preprocessing = preprocessing();
         meta.network = config.network();
         meta.history = history;
-        List<BatchPipeline.Item> cueTrain = withDegradedCopies(train);
+        List<BatchPipeline.Item> cueTrain = withCueSimulated(withDegradedCopies(train), train);
         List<double[]> trainSpectra = config.spectral() ? spectralFeatures(cueTrain) : null;
         if (trainSpectra != null) {
             meta.spectral = fitSpectral(cueTrain, trainSpectra);
@@ -554,7 +581,8 @@ public final class Trainer {
         p.toolVersion = Trainer.class.getPackage().getImplementationVersion();
         p.manifestPath = manifestFile.toAbsolutePath().toString();
         p.manifestSha256 = Manifest.fileHash(manifestFile);
-        p.trainingConfig = storedConfig(config, adversarial, cueCap, cueBand, thresholdRule, fusionRule);
+        p.trainingConfig = storedConfig(config, adversarial, cueCap, cueBand, thresholdRule, fusionRule,
+                cueSimulated);
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
         p.dataCounts.put("val", val.size());
@@ -827,6 +855,31 @@ public final class Trainer {
         }
         return BAND_LIMIT;
     }
+
+    /**
+     * The cue's training examples: {@code items} plus {@link #cueSimulated} pseudo-fakes of each real image of
+     * {@code train} (not of simulated or degraded ones), drawn once, deterministic per (seed, image, copy).
+     */
+    List<BatchPipeline.Item> withCueSimulated(List<BatchPipeline.Item> items, List<BatchPipeline.Item> train) {
+        if (cueSimulated == 0) {
+            return items;
+        }
+        SimulationConfig sim = config.simulation();
+        ArtifactSimulator simulator = new ArtifactSimulator(sim != null ? sim.trainingFamilies()
+                : List.of(ArtifactSimulator.Family.values()), sim != null && sim.matchDetail());
+        List<BatchPipeline.Item> out = new ArrayList<>(items);
+        for (BatchPipeline.Item it : train) {
+            if (it.label() == 0 && it.simulator() == null) {
+                for (int v = 0; v < cueSimulated; v++) {
+                    out.add(new BatchPipeline.Item(it.path(), 1, simulator, null, CUE_SIMULATED_VARIANT + v));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Variants of the cue's pseudo-fakes: apart from the network's (0..) and the degraded copies' (1000 k). */
+    private static final int CUE_SIMULATED_VARIANT = 9000;
 
     /** The examples followed by {@link TrainingConfig#degradedCopies()} degraded copies of each. */
     List<BatchPipeline.Item> withDegradedCopies(List<BatchPipeline.Item> items) {

@@ -47,7 +47,8 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
 
     /** Keys of the stored configuration that only change what is fitted after the network(s) are trained. */
     static final java.util.Set<String> POST_TRAINING_KEYS = java.util.Set.of("resampling", "degradedCopies",
-            "scaleCalibration", Trainer.CUE_BAND_KEY, Trainer.THRESHOLD_RULE_KEY, Trainer.FUSION_RULE_KEY);
+            "scaleCalibration", Trainer.CUE_BAND_KEY, Trainer.THRESHOLD_RULE_KEY, Trainer.FUSION_RULE_KEY,
+            Trainer.CUE_SIMULATED_KEY);
 
     public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                           double minLearningRate, double warmupEpochs, double weightDecay, int patience,
@@ -108,6 +109,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         if (Boolean.TRUE.equals(out.get("spectral"))) {
             out.putIfAbsent(Trainer.CUE_BAND_KEY, 0.0); // the whole-profile cue, before session 6
             out.putIfAbsent(Trainer.FUSION_RULE_KEY, org.deepguard.core.spectral.ScoreFusion.Rule.FITTED.code());
+            out.putIfAbsent(Trainer.CUE_SIMULATED_KEY, 0);
         }
         out.putIfAbsent(Trainer.THRESHOLD_RULE_KEY, Trainer.ThresholdRule.YOUDEN.code());
         Object aug = out.get("augmentation");

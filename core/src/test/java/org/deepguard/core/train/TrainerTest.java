@@ -146,19 +146,49 @@ class TrainerTest {
                 AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true, true);
         Trainer.ThresholdRule youden = Trainer.ThresholdRule.YOUDEN;
         ScoreFusion.Rule fitted = ScoreFusion.Rule.FITTED;
-        Map<String, Object> stored = Trainer.storedConfig(spectral, null, 0, 0.125, youden, fitted);
+        Map<String, Object> stored = Trainer.storedConfig(spectral, null, 0, 0.125, youden, fitted, 2);
         assertEquals(0.125, stored.get("cueBand"));
         assertEquals("youden", stored.get("thresholdRule"));
         assertEquals("fitted", stored.get("fusionRule"));
-        Map<String, Object> noCue = Trainer.storedConfig(config(3), null, 0, 0.125, youden, fitted);
+        assertEquals(2, stored.get("cueSimulated"));
+        Map<String, Object> noCue = Trainer.storedConfig(config(3), null, 0, 0.125, youden, fitted, 0);
         assertTrue(!noCue.containsKey("cueBand") && !noCue.containsKey("fusionRule"), "no cue, no band, no fusion");
         String identity = Trainer.checkpointConfigJson(spectral, null);
         assertTrue(!identity.contains("cueBand") && !identity.contains("thresholdRule")
-                && !identity.contains("fusionRule"), identity);
+                && !identity.contains("fusionRule") && !identity.contains("cueSimulated"), identity);
         String withBand = org.deepguard.core.io.Json.line(Trainer.storedConfig(spectral.withWorkers(0), null, 0, 0.5,
-                Trainer.ThresholdRule.EQUAL_COST, ScoreFusion.Rule.BOUNDED));
+                Trainer.ThresholdRule.EQUAL_COST, ScoreFusion.Rule.BOUNDED, 3));
         assertTrue(Trainer.sameTraining(identity, withBand));
         assertTrue(Trainer.sameTraining(withBand, identity));
+    }
+
+    /** --cue-simulate: exactly N pseudo-fakes per training real, none of fakes or of images already simulated. */
+    @Test
+    void theCueGetsPseudoFakesOfTheTrainingRealsOnly() {
+        Path a = dir.resolve("a.png");
+        Path b = dir.resolve("b.png");
+        Path f = dir.resolve("f.png");
+        ArtifactSimulator sim = new ArtifactSimulator(java.util.List.of(ArtifactSimulator.Family.UPSAMPLE));
+        java.util.List<BatchPipeline.Item> train = java.util.List.of(new BatchPipeline.Item(a, 0),
+                new BatchPipeline.Item(b, 0), new BatchPipeline.Item(f, 1), new BatchPipeline.Item(a, 1, sim, null, 0));
+        java.util.List<BatchPipeline.Item> withDegraded = new java.util.ArrayList<>(train);
+        withDegraded.add(new BatchPipeline.Item(a, 0, null, Augmenter.downscale(0.5), 1000));
+
+        assertTrue(new Trainer(config(3), null).withCueSimulated(withDegraded, train) == withDegraded, "off: as is");
+        java.util.List<BatchPipeline.Item> cue = new Trainer(config(3), null).cueSimulated(2)
+                .withCueSimulated(withDegraded, train);
+        assertEquals(withDegraded, cue.subList(0, withDegraded.size()));
+        java.util.List<BatchPipeline.Item> added = cue.subList(withDegraded.size(), cue.size());
+        assertEquals(4, added.size()); // 2 reals x 2
+        assertEquals(java.util.List.of(a, a, b, b), added.stream().map(BatchPipeline.Item::path).toList());
+        for (BatchPipeline.Item it : added) {
+            assertEquals(1, it.label());
+            assertTrue(it.simulator() != null && it.degrader() == null);
+            assertEquals(java.util.List.of(ArtifactSimulator.Family.values()), it.simulator().families());
+        }
+        assertEquals(4, added.stream().map(BatchPipeline.Item::key).distinct().count(), "each its own draw");
+        assertThrows(IllegalArgumentException.class, () -> new Trainer(config(3), null).cueSimulated(-1));
+        assertThrows(IllegalArgumentException.class, () -> new Trainer(config(3), null).cueSimulated(9));
     }
 
     @Test
