@@ -369,18 +369,16 @@ public class TrainCommand extends BaseCommand {
             throw new CliException(ExitCode.USAGE, "--cue-cap must be a finite log-odds >= 0 (0: none), got "
                     + cueCap);
         }
-        try {
+        asUsage("--cue-band", () -> {
             SpectrumConfig.checkBandStart(cueBand);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.USAGE, "--cue-band: " + e.getMessage());
-        }
+            return cueBand;
+        });
         parseThresholdRule();
         parseFusionRule();
-        try {
+        asUsage("--cue-simulate", () -> {
             Trainer.checkCueSimulated(cueSimulate);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.USAGE, "--cue-simulate: " + e.getMessage());
-        }
+            return cueSimulate;
+        });
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
             return crossValidate(m, config, by);
@@ -606,27 +604,24 @@ public class TrainCommand extends BaseCommand {
     }
 
     private Trainer.ThresholdRule parseThresholdRule() {
-        try {
-            return Trainer.ThresholdRule.parse(thresholdRule);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.USAGE, "--threshold-rule: " + e.getMessage());
-        }
+        return asUsage("--threshold-rule", () -> Trainer.ThresholdRule.parse(thresholdRule));
     }
 
     private ScoreFusion.Rule parseFusionRule() {
+        return asUsage("--fusion", () -> ScoreFusion.Rule.parse(fusion));
+    }
+
+    /** An option value checked or parsed by core: its IllegalArgumentException becomes a usage error naming it. */
+    private static <T> T asUsage(String option, java.util.function.Supplier<T> check) {
         try {
-            return ScoreFusion.Rule.parse(fusion);
+            return check.get();
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.USAGE, "--fusion: " + e.getMessage());
+            throw new CliException(ExitCode.USAGE, option + ": " + e.getMessage());
         }
     }
 
     private Folds.By parseCvBy() {
-        try {
-            return Folds.By.parse(cvBy);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.USAGE, "--cv-by: " + e.getMessage());
-        }
+        return asUsage("--cv-by", () -> Folds.By.parse(cvBy));
     }
 
     /** --cv: one model per fold under OUT/fold-i, a table (or JSON lines) and OUT/cv.json. */

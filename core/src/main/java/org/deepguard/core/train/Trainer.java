@@ -170,7 +170,7 @@ public final class Trainer {
         return this;
     }
 
-    /** @throws IllegalArgumentException unless 0 <= perReal <= 8 */
+    /** @throws IllegalArgumentException unless 0 &lt;= perReal &lt;= {@value #MAX_CUE_SIMULATED} */
     public static void checkCueSimulated(int perReal) {
         if (perReal < 0 || perReal > MAX_CUE_SIMULATED) {
             throw new IllegalArgumentException("pseudo-fakes per real image for the cue must be in [0, "
@@ -598,7 +598,8 @@ public final class Trainer {
      * kernels drawn as the augmentation draws them), scored as the detector scores them (network, cue, fusion), and
      * one penalised shift per factor against the clean temperature, moved where needed so that the stored threshold
      * is the copies' cut too, by the threshold's own rule: their equal-cost cut when {@code equalCostThreshold}, else
-     * their Youden-optimal cut ({@link ScaleCalibration#fit}). The reference side is the median short side of the validation images.
+     * their Youden-optimal cut ({@link ScaleCalibration#fit}). The reference side is the median short side of the
+     * validation images.
      */
     private ScaleCalibration fitScaleCalibration(List<ComputationGraph> networks, BatchPipeline pipeline,
                                                  List<BatchPipeline.Item> val, ModelMetadata meta,
