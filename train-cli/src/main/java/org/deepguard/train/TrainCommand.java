@@ -21,9 +21,9 @@ import org.deepguard.core.train.ArtifactSimulator;
 import org.deepguard.core.train.AugmentationConfig;
 import org.deepguard.core.train.SimulationConfig;
 import org.deepguard.core.train.CrossValidation;
+import org.deepguard.core.train.PostTraining;
 import org.deepguard.core.train.Trainer;
 import org.deepguard.core.spectral.ScoreFusion;
-import org.deepguard.core.spectral.SpectrumConfig;
 import org.deepguard.core.train.TrainingConfig;
 import org.deepguard.core.train.TrainingMonitor;
 import picocli.CommandLine;
@@ -365,23 +365,10 @@ public class TrainCommand extends BaseCommand {
         Manifest m = Manifest.read(manifest);
         TrainingConfig config = trainingConfig();
         adversarialTraining(); // usage errors before any work
-        if (!(cueCap >= 0) || Double.isInfinite(cueCap)) {
-            throw new CliException(ExitCode.USAGE, "--cue-cap must be a finite log-odds >= 0 (0: none), got "
-                    + cueCap);
-        }
-        asUsage("--cue-band", () -> {
-            SpectrumConfig.checkBandStart(cueBand);
-            return cueBand;
-        });
-        parseThresholdRule();
-        parseFusionRule();
-        asUsage("--cue-simulate", () -> {
-            Trainer.checkCueSimulated(cueSimulate);
-            return cueSimulate;
-        });
+        PostTraining post = postTraining();
         Folds.By by = parseCvBy();
         if (cvFolds != null || by == Folds.By.GENERATOR) {
-            return crossValidate(m, config, by);
+            return crossValidate(m, config, by, post);
         }
         if (!resume && (Files.exists(output.resolve(Trainer.CHECKPOINTS))
                 || Files.exists(output.resolve(Trainer.MEMBERS)))) {
@@ -397,9 +384,7 @@ public class TrainCommand extends BaseCommand {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              ConsoleMonitor monitor = new ConsoleMonitor(logWriter, output)) {
             ModelBundle bundle = new Trainer(config, monitor).backboneWeightsFile(weightsFile)
-                    .adversarial(adversarialTraining()).cueCap(cueCap).cueBand(cueBand)
-                    .thresholdRule(parseThresholdRule()).fusionRule(parseFusionRule())
-                    .cueSimulated(cueSimulate).train(m, manifest, output, resume);
+                    .adversarial(adversarialTraining()).postTraining(post).train(m, manifest, output, resume);
             var meta = bundle.metadata();
             out().printf("model written to %s (id %s, val AUC %s, threshold %.4f, temperature %.3f)%n",
                     bundle.directory(), meta.modelId, fmt(meta.metrics.get("val_auc")), meta.threshold,
@@ -603,12 +588,13 @@ public class TrainCommand extends BaseCommand {
         return Backbone.NONE;
     }
 
-    private Trainer.ThresholdRule parseThresholdRule() {
-        return asUsage("--threshold-rule", () -> Trainer.ThresholdRule.parse(thresholdRule));
-    }
-
-    private ScoreFusion.Rule parseFusionRule() {
-        return asUsage("--fusion", () -> ScoreFusion.Rule.parse(fusion));
+    /** What train fits after the networks (cue, fusion, threshold), from the options; a bad value names its option. */
+    private PostTraining postTraining() {
+        PostTraining band = asUsage("--cue-band", () -> PostTraining.defaults().withCueBand(cueBand));
+        PostTraining simulated = asUsage("--cue-simulate", () -> band.withCueSimulated(cueSimulate));
+        PostTraining capped = asUsage("--cue-cap", () -> simulated.withCueCap(cueCap));
+        PostTraining fused = asUsage("--fusion", () -> capped.withFusionRule(ScoreFusion.Rule.parse(fusion)));
+        return asUsage("--threshold-rule", () -> fused.withThresholdRule(Trainer.ThresholdRule.parse(thresholdRule)));
     }
 
     /** An option value checked or parsed by core: its IllegalArgumentException becomes a usage error naming it. */
@@ -624,7 +610,6 @@ public class TrainCommand extends BaseCommand {
         return asUsage("--cv-by", () -> Folds.By.parse(cvBy));
     }
 
-    /** --cv: one model per fold under OUT/fold-i, a table (or JSON lines) and OUT/cv.json. */
     private org.deepguard.core.train.AdversarialTraining adversarialTraining() {
         if (adversarialMethod == null) {
             return null;
@@ -638,7 +623,8 @@ public class TrainCommand extends BaseCommand {
         }
     }
 
-    private int crossValidate(Manifest m, TrainingConfig config, Folds.By by) throws Exception {
+    /** --cv: one model per fold under OUT/fold-i, a table (or JSON lines) and OUT/cv.json. */
+    private int crossValidate(Manifest m, TrainingConfig config, Folds.By by, PostTraining post) throws Exception {
         if (by == Folds.By.GROUP && (cvFolds == null || cvFolds < 2)) {
             throw new CliException(ExitCode.USAGE, "--cv needs at least 2 folds, got " + cvFolds);
         }
@@ -651,8 +637,7 @@ public class TrainCommand extends BaseCommand {
         List<Folds.Fold> folds = Folds.make(m, by, by == Folds.By.GROUP ? cvFolds : 0);
         info(Folds.describe(by, folds.size()));
         CrossValidation cv = new CrossValidation(config, weightsFile, CrossValidation.standardBaselines())
-                .cueCap(cueCap).cueBand(cueBand).thresholdRule(parseThresholdRule())
-                .fusionRule(parseFusionRule()).cueSimulated(cueSimulate).adversarial(adversarialTraining());
+                .postTraining(post).adversarial(adversarialTraining());
         List<String> header = new ArrayList<>();
         CrossValidation.Summary summary = cv.run(folds, by, output, new CrossValidation.Listener() {
             private Progress bar;

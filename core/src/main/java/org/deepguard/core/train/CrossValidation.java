@@ -1,8 +1,5 @@
 package org.deepguard.core.train;
 
-import org.deepguard.core.spectral.ScoreFusion;
-import org.deepguard.core.spectral.SpectrumConfig;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.deepguard.core.data.Folds;
 import org.deepguard.core.data.Label;
@@ -103,11 +100,7 @@ public final class CrossValidation {
 
     private final TrainingConfig config;
     private final Path backboneWeightsFile;
-    private double cueCap;
-    private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
-    private Trainer.ThresholdRule thresholdRule = Trainer.ThresholdRule.EQUAL_COST;
-    private ScoreFusion.Rule fusionRule = ScoreFusion.Rule.BOUNDED;
-    private int cueSimulated;
+    private PostTraining post = PostTraining.defaults();
     private AdversarialTraining adversarial;
     private final List<FoldBaseline> baselines;
 
@@ -117,35 +110,9 @@ public final class CrossValidation {
         this.baselines = List.copyOf(baselines);
     }
 
-    /** Every fold's model with this threshold rule ({@link Trainer#thresholdRule}). */
-    public CrossValidation thresholdRule(Trainer.ThresholdRule rule) {
-        this.thresholdRule = java.util.Objects.requireNonNull(rule, "rule");
-        return this;
-    }
-
-    /** Every fold's cue also fitted on this many pseudo-fakes per real image ({@link Trainer#cueSimulated}). */
-    public CrossValidation cueSimulated(int perReal) {
-        Trainer.checkCueSimulated(perReal);
-        this.cueSimulated = perReal;
-        return this;
-    }
-
-    /** Every fold's model with this fusion rule ({@link Trainer#fusionRule}). */
-    public CrossValidation fusionRule(ScoreFusion.Rule rule) {
-        this.fusionRule = java.util.Objects.requireNonNull(rule, "rule");
-        return this;
-    }
-
-    /** Every fold's model with this cue band start ({@link Trainer#cueBand}). */
-    public CrossValidation cueBand(double start) {
-        SpectrumConfig.checkBandStart(start);
-        this.cueBand = start;
-        return this;
-    }
-
-    /** Every fold's model with this cue cap ({@link Trainer#cueCap}; 0, the default: none). */
-    public CrossValidation cueCap(double k) {
-        this.cueCap = k;
+    /** Every fold's model with this post-training fit ({@link Trainer#postTraining}). */
+    public CrossValidation postTraining(PostTraining p) {
+        this.post = java.util.Objects.requireNonNull(p, "post-training");
         return this;
     }
 
@@ -241,9 +208,8 @@ public final class CrossValidation {
             try {
                 // Always resume: the Trainer starts afresh where no checkpoint exists, and refuses a checkpoint
                 // written with another configuration.
-                bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile).cueCap(cueCap)
-                        .cueBand(cueBand).thresholdRule(thresholdRule).fusionRule(fusionRule)
-                        .cueSimulated(cueSimulated).adversarial(adversarial)
+                bundle = new Trainer(config, monitor).backboneWeightsFile(backboneWeightsFile).postTraining(post)
+                        .adversarial(adversarial)
                         .train(manifest, manifestFile, dir, true);
             } finally {
                 if (monitor instanceof AutoCloseable c) {
@@ -264,8 +230,7 @@ public final class CrossValidation {
     /** The model's stored training configuration is this one (the worker count aside: it does not change it). */
     private boolean sameConfig(ModelMetadata meta) {
         Map<String, Object> stored = new LinkedHashMap<>(meta.provenance.trainingConfig);
-        Map<String, Object> mine = Trainer.storedConfig(config, adversarial, cueCap, cueBand, thresholdRule,
-                fusionRule, cueSimulated);
+        Map<String, Object> mine = Trainer.storedConfig(config, adversarial, post);
         stored.remove("workers");
         mine.remove("workers");
         // folds trained before newer switches existed read with the values that reproduce their behaviour
@@ -488,8 +453,7 @@ public final class CrossValidation {
             std.put(k, finite(sampleStd(x)));
         });
         double total = results.stream().mapToDouble(FoldResult::trainSeconds).sum();
-        Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, cueCap, cueBand,
-                thresholdRule, fusionRule, cueSimulated);
+        Map<String, Object> cfg = Trainer.storedConfig(config.withWorkers(0), adversarial, post);
         return new Summary(protocol, by.code(), results.size(), total, mean, std, results, cfg);
     }
 

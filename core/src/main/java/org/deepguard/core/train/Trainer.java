@@ -67,11 +67,7 @@ public final class Trainer {
     private final Preprocessing preprocessing;
     private Path backboneWeightsFile;
     private AdversarialTraining adversarial;
-    private double cueCap;
-    private double cueBand = SpectrumConfig.DEFAULT_BAND_START;
-    private ThresholdRule thresholdRule = ThresholdRule.EQUAL_COST;
-    private ScoreFusion.Rule fusionRule = ScoreFusion.Rule.BOUNDED;
-    private int cueSimulated;
+    private PostTraining post = PostTraining.defaults();
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -94,26 +90,11 @@ public final class Trainer {
     }
 
     /**
-     * Hardening of the hand-crafted cue: its share of the fused log-odds is capped at C (C tanh(b z / C), see
-     * {@link ScoreFusion}), with the fusion weights fitted as usual and the temperature and threshold fitted on the
-     * capped score; C is stored in the bundle ({@link ScoreFusion#cueCap}). 0 (the default) leaves the cue uncapped.
+     * What is fitted after the network(s) train ({@link PostTraining}: the cue's band and pseudo-fakes, the fusion
+     * rule and cue cap, the threshold rule); {@link PostTraining#defaults()} unless set. Stored in the provenance.
      */
-    public Trainer cueCap(double k) {
-        if (!(k >= 0) || Double.isInfinite(k)) {
-            throw new IllegalArgumentException("the cue cap must be a finite log-odds >= 0 (0: none), got " + k);
-        }
-        this.cueCap = k;
-        return this;
-    }
-
-    /**
-     * Where the hand-crafted cue's spectral profile starts, in Nyquist units ({@link SpectrumConfig#bandStart()}):
-     * {@link SpectrumConfig#DEFAULT_BAND_START} by default, 0 for the whole profile (the cue before session 6).
-     * Stored in the bundle's cue definition, so scoring reads the same band.
-     */
-    public Trainer cueBand(double start) {
-        SpectrumConfig.checkBandStart(start);
-        this.cueBand = start;
+    public Trainer postTraining(PostTraining p) {
+        this.post = java.util.Objects.requireNonNull(p, "post-training");
         return this;
     }
 
@@ -143,42 +124,6 @@ public final class Trainer {
             throw new IllegalArgumentException("threshold rule must be equal-cost or youden, got '" + s + "'");
         }
     }
-
-    /** The threshold rule ({@link ThresholdRule#EQUAL_COST} by default); stored in the provenance. */
-    public Trainer thresholdRule(ThresholdRule rule) {
-        this.thresholdRule = java.util.Objects.requireNonNull(rule, "rule");
-        return this;
-    }
-
-    /**
-     * How the network's and the cue's log-odds are weighed ({@link ScoreFusion.Rule#BOUNDED} by default: the cue
-     * counts at most as much as the network); stored in the provenance.
-     */
-    public Trainer fusionRule(ScoreFusion.Rule rule) {
-        this.fusionRule = java.util.Objects.requireNonNull(rule, "rule");
-        return this;
-    }
-
-    /**
-     * Pseudo-fakes per training real image that the hand-crafted cue is fitted on as well (0, the default: none),
-     * from the artifact simulator's families ({@link ArtifactSimulator}; the configured ones with {@code --simulate},
-     * else all). The network never sees them. Stored in the provenance.
-     */
-    public Trainer cueSimulated(int perReal) {
-        checkCueSimulated(perReal);
-        this.cueSimulated = perReal;
-        return this;
-    }
-
-    /** @throws IllegalArgumentException unless 0 &lt;= perReal &lt;= {@value #MAX_CUE_SIMULATED} */
-    public static void checkCueSimulated(int perReal) {
-        if (perReal < 0 || perReal > MAX_CUE_SIMULATED) {
-            throw new IllegalArgumentException("pseudo-fakes per real image for the cue must be in [0, "
-                    + MAX_CUE_SIMULATED + "], got " + perReal);
-        }
-    }
-
-    static final int MAX_CUE_SIMULATED = 8;
 
     /** Progress saved between epochs. */
     public static class State {
@@ -408,17 +353,11 @@ public final class Trainer {
 
     /**
      * What a checkpoint records as the run's identity: the configuration plus adversarial training, which changes
-     * every step (so a resume with another hardening is refused). The cue cap is left out: it only shapes the fusion
-     * fitted after training. Without adversarial training the text is what checkpoints stored before it existed.
+     * every step (so a resume with another hardening is refused). What is fitted after training ({@link
+     * PostTraining}) is left out. Without adversarial training the text is what checkpoints stored before it existed.
      */
     static String checkpointConfigJson(TrainingConfig config, AdversarialTraining adversarial) {
-        Map<String, Object> identity = storedConfig(config.withWorkers(0), adversarial, 0, 0, ThresholdRule.YOUDEN,
-                ScoreFusion.Rule.FITTED, 0);
-        identity.remove(CUE_BAND_KEY); // fitted after training, like the cue cap
-        identity.remove(THRESHOLD_RULE_KEY);
-        identity.remove(FUSION_RULE_KEY);
-        identity.remove(CUE_SIMULATED_KEY);
-        return Json.line(identity);
+        return Json.line(storedConfig(config.withWorkers(0), adversarial, null));
     }
 
     /** A member run that completed with this configuration (its bundle exists and its checkpoint state agrees). */
@@ -451,41 +390,21 @@ public final class Trainer {
     }
 
     /**
-     * The training configuration as a bundle's provenance stores it: the config plus the switches that
-     * live outside it: adversarial training and the cue cap, each present only when on; the cue's band start, its
-     * pseudo-fakes and the fusion rule (with the cue) and the threshold rule, always.
+     * The training configuration as a bundle's provenance stores it: the config plus the switches that live outside
+     * it: adversarial training (when on) and what is fitted after training ({@link PostTraining#storeInto}; null:
+     * none of it, as in a checkpoint's identity).
      */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, double cueCap,
-                                            double cueBand, ThresholdRule thresholdRule,
-                                            ScoreFusion.Rule fusionRule, int cueSimulated) {
+    static Map<String, Object> storedConfig(TrainingConfig config, AdversarialTraining adversarial, PostTraining post) {
         Map<String, Object> m = Json.MAPPER.convertValue(config, Map.class);
         if (adversarial != null) {
             m.put("adversarial", adversarial.describe());
         }
-        if (cueCap > 0) {
-            m.put("cueCap", cueCap);
+        if (post != null) {
+            post.storeInto(m, config.spectral());
         }
-        if (config.spectral()) {
-            m.put(CUE_BAND_KEY, cueBand);
-            m.put(FUSION_RULE_KEY, fusionRule.code());
-            m.put(CUE_SIMULATED_KEY, cueSimulated);
-        }
-        m.put(THRESHOLD_RULE_KEY, thresholdRule.code());
         return m;
     }
-
-    /** Provenance key of {@link #thresholdRule}; configurations stored before it existed read as youden. */
-    static final String THRESHOLD_RULE_KEY = "thresholdRule";
-
-    /** Provenance key of {@link #cueBand}; configurations stored before it existed read as 0 (the whole profile). */
-    static final String CUE_BAND_KEY = "cueBand";
-
-    /** Provenance key of {@link #fusionRule}; configurations stored before it existed read as fitted. */
-    static final String FUSION_RULE_KEY = "fusionRule";
-
-    /** Provenance key of {@link #cueSimulated}; configurations stored before it existed read as 0. */
-    static final String CUE_SIMULATED_KEY = "cueSimulated";
 
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
@@ -501,7 +420,8 @@ public final class Trainer {
         List<double[]> trainSpectra = config.spectral() ? spectralFeatures(cueTrain) : null;
         if (trainSpectra != null) {
             meta.spectral = fitSpectral(cueTrain, trainSpectra);
-            meta.fusion = new ScoreFusion(1, 1, 0, cueCap); // without a validation split: the sum of the two log-odds
+            // without a validation split: the sum of the two log-odds
+            meta.fusion = new ScoreFusion(1, 1, 0, post.cueCap());
         }
         if (!val.isEmpty()) {
             // fusion, temperature, threshold and band are fitted on the validation images as they are and, with
@@ -515,7 +435,7 @@ public final class Trainer {
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
                     zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(valSpectra.get(i));
                 }
-                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, fusionRule).withCueCap(cueCap);
+                meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, post.fusionRule()).withCueCap(post.cueCap());
                 meta.metrics.put("val_auc_network", ev.auc);
                 meta.metrics.put("val_auc_spectral", BinaryMetrics.rocAuc(y, Calibration.probabilities(zSpectral,
                         1.0)));
@@ -545,7 +465,7 @@ public final class Trainer {
             String images = config.degradedCopies() > 0 ? ", clean and " + config.degradedCopies()
                     + " degraded copies of each image" : "";
             double youden = BinaryMetrics.youdenThreshold(y, pAfter);
-            double cut = thresholdRule == ThresholdRule.EQUAL_COST ? Calibration.balancedCut(ev.logOdds, y)
+            double cut = post.thresholdRule() == ThresholdRule.EQUAL_COST ? Calibration.balancedCut(ev.logOdds, y)
                     : Double.NaN;
             if (!Double.isNaN(cut)) {
                 equalCostThreshold = true;
@@ -581,8 +501,7 @@ public final class Trainer {
         p.toolVersion = Trainer.class.getPackage().getImplementationVersion();
         p.manifestPath = manifestFile.toAbsolutePath().toString();
         p.manifestSha256 = Manifest.fileHash(manifestFile);
-        p.trainingConfig = storedConfig(config, adversarial, cueCap, cueBand, thresholdRule, fusionRule,
-                cueSimulated);
+        p.trainingConfig = storedConfig(config, adversarial, post);
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
         p.dataCounts.put("val", val.size());
@@ -682,7 +601,7 @@ public final class Trainer {
      * image fails to load or is too small for a spectrum.
      */
     private List<double[]> spectralFeatures(List<BatchPipeline.Item> items) {
-        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(cueBand);
+        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(post.cueBand());
         ResamplingConfig resampling = resamplingConfig();
         Preprocessor decoder = new Preprocessor(preprocessing());
         return parallelMap(items, item -> {
@@ -710,7 +629,7 @@ public final class Trainer {
         for (int i = 0; i < y.length; i++) {
             y[i] = labels.get(i);
         }
-        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(cueBand);
+        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(post.cueBand());
         ResamplingConfig resampling = resamplingConfig();
         SpectralClassifier c = SpectralClassifier.fitFeatures(features.toArray(double[][]::new), y, cfg, resampling,
                 SpectralClassifier.DEFAULT_L2);
@@ -858,11 +777,12 @@ public final class Trainer {
     }
 
     /**
-     * The cue's training examples: {@code items} plus {@link #cueSimulated} pseudo-fakes of each real image of
-     * {@code train} (not of simulated or degraded ones), drawn once, deterministic per (seed, image, copy).
+     * The cue's training examples: {@code items} plus {@link PostTraining#cueSimulated} pseudo-fakes of each real
+     * image of {@code train} (not of simulated or degraded ones), drawn once, deterministic per (seed, image, copy).
      */
     List<BatchPipeline.Item> withCueSimulated(List<BatchPipeline.Item> items, List<BatchPipeline.Item> train) {
-        if (cueSimulated == 0) {
+        int perReal = post.cueSimulated();
+        if (perReal == 0) {
             return items;
         }
         SimulationConfig sim = config.simulation();
@@ -871,7 +791,7 @@ public final class Trainer {
         List<BatchPipeline.Item> out = new ArrayList<>(items);
         for (BatchPipeline.Item it : train) {
             if (it.label() == 0 && it.simulator() == null) {
-                for (int v = 0; v < cueSimulated; v++) {
+                for (int v = 0; v < perReal; v++) {
                     out.add(new BatchPipeline.Item(it.path(), 1, simulator, null, CUE_SIMULATED_VARIANT + v));
                 }
             }

@@ -46,9 +46,9 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
                              int degradedCopies, java.util.List<Double> scaleCalibration) {
 
     /** Keys of the stored configuration that only change what is fitted after the network(s) are trained. */
-    static final java.util.Set<String> POST_TRAINING_KEYS = java.util.Set.of("resampling", "degradedCopies",
-            "scaleCalibration", Trainer.CUE_BAND_KEY, Trainer.THRESHOLD_RULE_KEY, Trainer.FUSION_RULE_KEY,
-            Trainer.CUE_SIMULATED_KEY);
+    static final java.util.Set<String> POST_TRAINING_KEYS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("resampling", "degradedCopies", "scaleCalibration"),
+            PostTraining.KEYS.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     public TrainingConfig(NetworkConfig network, int epochs, int batchSize, double learningRate,
                           double minLearningRate, double warmupEpochs, double weightDecay, int patience,
@@ -106,12 +106,7 @@ public record TrainingConfig(NetworkConfig network, int epochs, int batchSize, d
         out.putIfAbsent("simulation", null);
         out.putIfAbsent("degradedCopies", 0);
         out.putIfAbsent("scaleCalibration", java.util.List.of());
-        if (Boolean.TRUE.equals(out.get("spectral"))) {
-            out.putIfAbsent(Trainer.CUE_BAND_KEY, 0.0); // the whole-profile cue, before session 6
-            out.putIfAbsent(Trainer.FUSION_RULE_KEY, org.deepguard.core.spectral.ScoreFusion.Rule.FITTED.code());
-            out.putIfAbsent(Trainer.CUE_SIMULATED_KEY, 0);
-        }
-        out.putIfAbsent(Trainer.THRESHOLD_RULE_KEY, Trainer.ThresholdRule.YOUDEN.code());
+        PostTraining.upgrade(out);
         Object aug = out.get("augmentation");
         if (aug instanceof java.util.Map<?, ?> m) {
             java.util.Map<String, Object> a = new java.util.LinkedHashMap<>((java.util.Map<String, Object>) m);

@@ -4,6 +4,7 @@ import org.deepguard.core.data.DatasetScanner;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.spectral.ScoreFusion;
+import org.deepguard.core.spectral.SpectrumConfig;
 import org.deepguard.core.testing.TestImages;
 import org.deepguard.core.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,30 +137,47 @@ class TrainerTest {
     }
 
     /**
-     * The cue's band start, the threshold rule and the fusion rule are provenance (stored with the model) but not
-     * training identity: they only change what is fitted after training, so a checkpoint resumes under another band
-     * or rule, and checkpoints written before they existed read the same.
+     * What is fitted after training (the cue's band and pseudo-fakes, the fusion and threshold rules, the cap) is
+     * provenance (stored with the model) but not training identity, so a checkpoint resumes under other values, and
+     * checkpoints written before these keys existed read the same.
      */
     @Test
-    void theCueBandAndTheRulesAreProvenanceButNotCheckpointIdentity() throws Exception {
+    void postTrainingChoicesAreProvenanceButNotCheckpointIdentity() throws Exception {
         TrainingConfig spectral = new TrainingConfig(TinyModels.tinyConfig(32, 11), 3, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
                 AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true, true);
-        Trainer.ThresholdRule youden = Trainer.ThresholdRule.YOUDEN;
-        ScoreFusion.Rule fitted = ScoreFusion.Rule.FITTED;
-        Map<String, Object> stored = Trainer.storedConfig(spectral, null, 0, 0.125, youden, fitted, 2);
+        PostTraining old = new PostTraining(0.125, 2, ScoreFusion.Rule.FITTED, 1.5, Trainer.ThresholdRule.YOUDEN);
+        Map<String, Object> stored = Trainer.storedConfig(spectral, null, old);
         assertEquals(0.125, stored.get("cueBand"));
         assertEquals("youden", stored.get("thresholdRule"));
         assertEquals("fitted", stored.get("fusionRule"));
         assertEquals(2, stored.get("cueSimulated"));
-        Map<String, Object> noCue = Trainer.storedConfig(config(3), null, 0, 0.125, youden, fitted, 0);
-        assertTrue(!noCue.containsKey("cueBand") && !noCue.containsKey("fusionRule"), "no cue, no band, no fusion");
+        assertEquals(1.5, stored.get("cueCap"));
+        Map<String, Object> noCue = Trainer.storedConfig(config(3), null, old);
+        assertTrue(!noCue.containsKey("cueBand") && !noCue.containsKey("fusionRule")
+                && !noCue.containsKey("cueSimulated"), "no cue, no band, no fusion, no pseudo-fakes");
+        assertEquals("youden", noCue.get("thresholdRule"));
+        assertTrue(!Trainer.storedConfig(spectral, null, PostTraining.defaults()).containsKey("cueCap"), "no cap");
         String identity = Trainer.checkpointConfigJson(spectral, null);
-        assertTrue(!identity.contains("cueBand") && !identity.contains("thresholdRule")
-                && !identity.contains("fusionRule") && !identity.contains("cueSimulated"), identity);
-        String withBand = org.deepguard.core.io.Json.line(Trainer.storedConfig(spectral.withWorkers(0), null, 0, 0.5,
-                Trainer.ThresholdRule.EQUAL_COST, ScoreFusion.Rule.BOUNDED, 3));
+        for (String key : new String[] {"cueBand", "thresholdRule", "fusionRule", "cueSimulated", "cueCap"}) {
+            assertTrue(!identity.contains(key), key + " in " + identity);
+        }
+        String withBand = org.deepguard.core.io.Json.line(Trainer.storedConfig(spectral.withWorkers(0), null,
+                PostTraining.defaults().withCueBand(0.5).withCueSimulated(3)));
         assertTrue(Trainer.sameTraining(identity, withBand));
         assertTrue(Trainer.sameTraining(withBand, identity));
+    }
+
+    @Test
+    void postTrainingValuesAreCheckedWhereTheyAreMade() {
+        PostTraining d = PostTraining.defaults();
+        assertThrows(IllegalArgumentException.class, () -> d.withCueSimulated(-1));
+        assertThrows(IllegalArgumentException.class, () -> d.withCueSimulated(9));
+        assertThrows(IllegalArgumentException.class, () -> d.withCueBand(1.0));
+        assertThrows(IllegalArgumentException.class, () -> d.withCueCap(-0.5));
+        assertThrows(IllegalArgumentException.class, () -> d.withCueCap(Double.POSITIVE_INFINITY));
+        assertThrows(NullPointerException.class, () -> d.withFusionRule(null));
+        assertEquals(new PostTraining(SpectrumConfig.DEFAULT_BAND_START, 8, ScoreFusion.Rule.BOUNDED, 0,
+                Trainer.ThresholdRule.EQUAL_COST), d.withCueSimulated(8));
     }
 
     /** --cue-simulate: exactly N pseudo-fakes per training real, none of fakes or of images already simulated. */
@@ -175,8 +193,8 @@ class TrainerTest {
         withDegraded.add(new BatchPipeline.Item(a, 0, null, Augmenter.downscale(0.5), 1000));
 
         assertTrue(new Trainer(config(3), null).withCueSimulated(withDegraded, train) == withDegraded, "off: as is");
-        java.util.List<BatchPipeline.Item> cue = new Trainer(config(3), null).cueSimulated(2)
-                .withCueSimulated(withDegraded, train);
+        java.util.List<BatchPipeline.Item> cue = new Trainer(config(3), null)
+                .postTraining(PostTraining.defaults().withCueSimulated(2)).withCueSimulated(withDegraded, train);
         assertEquals(withDegraded, cue.subList(0, withDegraded.size()));
         java.util.List<BatchPipeline.Item> added = cue.subList(withDegraded.size(), cue.size());
         assertEquals(4, added.size()); // 2 reals x 2
@@ -187,8 +205,6 @@ class TrainerTest {
             assertEquals(java.util.List.of(ArtifactSimulator.Family.values()), it.simulator().families());
         }
         assertEquals(4, added.stream().map(BatchPipeline.Item::key).distinct().count(), "each its own draw");
-        assertThrows(IllegalArgumentException.class, () -> new Trainer(config(3), null).cueSimulated(-1));
-        assertThrows(IllegalArgumentException.class, () -> new Trainer(config(3), null).cueSimulated(9));
     }
 
     @Test
