@@ -355,6 +355,16 @@ public class TrainCommand extends BaseCommand {
                     + "(default: ${DEFAULT-VALUE}).")
     int cueSimulate;
 
+    @Option(names = "--validation", defaultValue = "split", paramLabel = "RULE",
+            description = "With --ensemble N > 1, what the members validate on: cross-fit (the train and "
+                    + "validation groups are spread over N parts; member i validates on part i, early-stops on it and "
+                    + "trains on the rest; fusion, calibration, threshold and uncertain band are then fitted on every "
+                    + "one of those images, each scored by the member that did not train on it) or split (every "
+                    + "member trains on the train split and validates on the validation split). Cross-fit needs at "
+                    + "least N groups and falls back to split with a message where a part would lack a label "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String validation;
+
     @Override
     protected int run() throws Exception {
         if (manifest == null || output == null) {
@@ -594,7 +604,14 @@ public class TrainCommand extends BaseCommand {
         PostTraining simulated = asUsage("--cue-simulate", () -> band.withCueSimulated(cueSimulate));
         PostTraining capped = asUsage("--cue-cap", () -> simulated.withCueCap(cueCap));
         PostTraining fused = asUsage("--fusion", () -> capped.withFusionRule(ScoreFusion.Rule.parse(fusion)));
-        return asUsage("--threshold-rule", () -> fused.withThresholdRule(Trainer.ThresholdRule.parse(thresholdRule)));
+        PostTraining thresholded = asUsage("--threshold-rule",
+                () -> fused.withThresholdRule(Trainer.ThresholdRule.parse(thresholdRule)));
+        return asUsage("--validation", () -> thresholded.withCrossFit(switch (validation.trim().toLowerCase(
+                java.util.Locale.ROOT)) {
+            case "cross-fit" -> true;
+            case "split" -> false;
+            default -> throw new IllegalArgumentException("must be cross-fit or split, got '" + validation + "'");
+        }));
     }
 
     /** An option value checked or parsed by core: its IllegalArgumentException becomes a usage error naming it. */

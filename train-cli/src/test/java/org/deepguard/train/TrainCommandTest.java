@@ -264,6 +264,27 @@ class TrainCommandTest {
     }
 
     @Test
+    void crossFittedValidationIsChosenStoredAndValidated() throws Exception {
+        Path out = dir.resolve("cross-fit");
+        List<String> a = args(out, "--epochs", "1", "--validation", "cross-fit");
+        a.set(a.indexOf("--ensemble") + 1, "2");
+        assertEquals(ExitCode.OK, run(a, new StringWriter(), new StringWriter()));
+        var meta = ModelBundle.load(out).metadata();
+        assertEquals(true, meta.provenance.trainingConfig.get("crossFit"));
+        assertEquals(2, meta.provenance.dataCounts.get("cross_fit_members"));
+        assertTrue(Files.exists(out.resolve("members/member-1/manifest.csv")));
+
+        Path split = dir.resolve("split");
+        assertEquals(ExitCode.OK, run(args(split, "--epochs", "1"), new StringWriter(), new StringWriter()));
+        assertEquals(false, ModelBundle.load(split).metadata().provenance.trainingConfig.get("crossFit"));
+
+        StringWriter bad = new StringWriter();
+        assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-validation"), "--epochs", "1", "--validation", "oof"),
+                new StringWriter(), bad));
+        assertTrue(bad.toString().contains("--validation"), bad.toString());
+    }
+
+    @Test
     void defaultEnsembleWritesMembersAndARerunDoesNotClobberThem() throws Exception {
         Path out = dir.resolve("ens");
         List<String> a = args(out, "--epochs", "1");

@@ -109,6 +109,44 @@ public final class Folds {
     }
 
     /**
+     * Cross-fitting parts for a k-member ensemble: the usable rows of the train and validation splits, whole groups
+     * spread over k stratified parts as {@link #groupKFold} spreads them; manifest i has part i as its validation
+     * split and the other parts as its training split. Test rows, and rows in no split, keep their split, so no member
+     * ever trains or validates on them. Every train/validation group is validated on by exactly one member.
+     *
+     * @throws IllegalArgumentException when some member would train without one of the labels (too few groups)
+     */
+    public static List<Manifest> crossFitParts(Manifest manifest, int k) {
+        if (k < 2) {
+            throw new IllegalArgumentException("cross-fitting needs at least 2 parts, got " + k);
+        }
+        Map<String, Group> groups = groups(manifest, e -> e.split() == Split.TRAIN || e.split() == Split.VAL);
+        Map<String, Integer> partOf = new LinkedHashMap<>();
+        spread(ordered(groups.values()), k, new int[k][2], partOf);
+        List<Manifest> parts = new ArrayList<>(k);
+        for (int part = 0; part < k; part++) {
+            int[] trainLabels = new int[2];
+            List<ManifestEntry> rows = new ArrayList<>(manifest.entries());
+            for (Group g : groups.values()) {
+                boolean validates = partOf.get(g.name) == part;
+                for (int i : g.rows) {
+                    ManifestEntry e = rows.get(i);
+                    rows.set(i, e.withSplit(validates ? Split.VAL : Split.TRAIN));
+                    if (!validates) {
+                        trainLabels[e.label() == Label.REAL ? 0 : 1]++;
+                    }
+                }
+            }
+            if (trainLabels[0] == 0 || trainLabels[1] == 0) {
+                throw new IllegalArgumentException("too few groups to cross-fit " + k + " members: part " + part
+                        + " would train on " + trainLabels[0] + " real and " + trainLabels[1] + " fake images");
+            }
+            parts.add(manifest.withEntries(rows));
+        }
+        return parts;
+    }
+
+    /**
      * Leave-one-generator-out within grouped folds. Sources are usually shared between generators (one photo
      * up-scaled by several models), so whole groups cannot follow their generator. Instead every group goes to one of
      * m = min(3, generators) stratified group parts; the fold of generator j tests part j mod m: that part's reals and
@@ -231,11 +269,16 @@ public final class Folds {
     }
 
     private static Map<String, Group> groups(Manifest manifest) {
+        return groups(manifest, e -> true);
+    }
+
+    /** The usable rows that {@code include} accepts, by group. */
+    private static Map<String, Group> groups(Manifest manifest, java.util.function.Predicate<ManifestEntry> include) {
         Map<String, Group> groups = new TreeMap<>();
         List<ManifestEntry> rows = manifest.entries();
         for (int i = 0; i < rows.size(); i++) {
             ManifestEntry e = rows.get(i);
-            if (!e.isUsable()) {
+            if (!e.isUsable() || !include.test(e)) {
                 continue;
             }
             Group g = groups.computeIfAbsent(e.groupKey(), Group::new);

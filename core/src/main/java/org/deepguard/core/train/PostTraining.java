@@ -20,9 +20,13 @@ import java.util.Set;
  * @param fusionRule   how the network's and the cue's log-odds are weighed ({@link ScoreFusion.Rule})
  * @param cueCap       cap on the cue's share of the fused log-odds ({@link ScoreFusion#cueCap}; 0: none)
  * @param thresholdRule how the stored threshold is set on the validation split
+ * @param crossFit     with an ensemble: each member validates on its own share of the training groups (it trains on
+ *                     the rest), and all of the above is fitted on every training image's held-out score, from the
+ *                     member that did not train on it ({@link org.deepguard.core.data.Folds#crossFitParts}); false:
+ *                     every member trains and validates on the manifest's own splits
  */
 public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fusionRule, double cueCap,
-                           Trainer.ThresholdRule thresholdRule) {
+                           Trainer.ThresholdRule thresholdRule, boolean crossFit) {
 
     static final int MAX_CUE_SIMULATED = 8;
 
@@ -32,9 +36,11 @@ public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fu
     static final String FUSION_RULE_KEY = "fusionRule";
     static final String CUE_CAP_KEY = "cueCap";
     static final String THRESHOLD_RULE_KEY = "thresholdRule";
+    static final String CROSS_FIT_KEY = "crossFit";
 
     /** The keys that comparisons of training identity leave out (a checkpoint's identity never holds the cap). */
-    static final Set<String> KEYS = Set.of(CUE_BAND_KEY, CUE_SIMULATED_KEY, FUSION_RULE_KEY, THRESHOLD_RULE_KEY);
+    static final Set<String> KEYS = Set.of(CUE_BAND_KEY, CUE_SIMULATED_KEY, FUSION_RULE_KEY, THRESHOLD_RULE_KEY,
+            CROSS_FIT_KEY);
 
     /** @throws IllegalArgumentException naming the value out of range */
     public PostTraining {
@@ -53,32 +59,36 @@ public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fu
     /** train's defaults: band from 1/16 of Nyquist, no cue pseudo-fakes, bounded fusion, no cap, equal-cost cut. */
     public static PostTraining defaults() {
         return new PostTraining(SpectrumConfig.DEFAULT_BAND_START, 0, ScoreFusion.Rule.BOUNDED, 0,
-                Trainer.ThresholdRule.EQUAL_COST);
+                Trainer.ThresholdRule.EQUAL_COST, false);
     }
 
     public PostTraining withCueBand(double start) {
-        return new PostTraining(start, cueSimulated, fusionRule, cueCap, thresholdRule);
+        return new PostTraining(start, cueSimulated, fusionRule, cueCap, thresholdRule, crossFit);
     }
 
     public PostTraining withCueSimulated(int perReal) {
-        return new PostTraining(cueBand, perReal, fusionRule, cueCap, thresholdRule);
+        return new PostTraining(cueBand, perReal, fusionRule, cueCap, thresholdRule, crossFit);
     }
 
     public PostTraining withFusionRule(ScoreFusion.Rule rule) {
-        return new PostTraining(cueBand, cueSimulated, rule, cueCap, thresholdRule);
+        return new PostTraining(cueBand, cueSimulated, rule, cueCap, thresholdRule, crossFit);
     }
 
     public PostTraining withCueCap(double cap) {
-        return new PostTraining(cueBand, cueSimulated, fusionRule, cap, thresholdRule);
+        return new PostTraining(cueBand, cueSimulated, fusionRule, cap, thresholdRule, crossFit);
     }
 
     public PostTraining withThresholdRule(Trainer.ThresholdRule rule) {
-        return new PostTraining(cueBand, cueSimulated, fusionRule, cueCap, rule);
+        return new PostTraining(cueBand, cueSimulated, fusionRule, cueCap, rule, crossFit);
+    }
+
+    public PostTraining withCrossFit(boolean on) {
+        return new PostTraining(cueBand, cueSimulated, fusionRule, cueCap, thresholdRule, on);
     }
 
     /**
      * Adds this to a stored configuration: the cap when on; band, pseudo-fakes and fusion rule with the cue; the
-     * threshold rule always.
+     * threshold rule and cross-fitting always.
      */
     void storeInto(Map<String, Object> config, boolean withCue) {
         if (cueCap > 0) {
@@ -90,6 +100,7 @@ public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fu
             config.put(CUE_SIMULATED_KEY, cueSimulated);
         }
         config.put(THRESHOLD_RULE_KEY, thresholdRule.code());
+        config.put(CROSS_FIT_KEY, crossFit);
     }
 
     /** A stored configuration from before these keys existed, with the values that reproduce what it did. */
@@ -100,5 +111,6 @@ public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fu
             config.putIfAbsent(CUE_SIMULATED_KEY, 0);
         }
         config.putIfAbsent(THRESHOLD_RULE_KEY, Trainer.ThresholdRule.YOUDEN.code());
+        config.putIfAbsent(CROSS_FIT_KEY, false);
     }
 }

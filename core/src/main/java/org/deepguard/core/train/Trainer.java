@@ -1,6 +1,7 @@
 package org.deepguard.core.train;
 
 import org.deepguard.core.Backend;
+import org.deepguard.core.data.Folds;
 import org.deepguard.core.data.Label;
 import org.deepguard.core.data.Manifest;
 import org.deepguard.core.data.ManifestEntry;
@@ -46,6 +47,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -137,6 +139,8 @@ public final class Trainer {
         public double lrScale = 1.0;
         public int epochsSinceLrChange;
         public String configJson;
+        /** SHA-256 of the manifest file trained on (null in checkpoints written before it was recorded). */
+        public String manifestSha256;
         public List<Map<String, Object>> history = new ArrayList<>();
     }
 
@@ -191,12 +195,17 @@ public final class Trainer {
                 throw new IllegalArgumentException(outDir + ": cannot resume: the training configuration differs from "
                         + "the checkpoint's (" + state.configJson + ")");
             }
+            if (!sameManifest(state, manifestFile)) {
+                throw new IllegalArgumentException(outDir + ": cannot resume: " + manifestFile + " is not the manifest "
+                        + "the checkpoint was trained on (its SHA-256 differs)");
+            }
             Backend.init();
             net = ModelSerializer.restoreComputationGraph(last.toFile(), true);
             monitor.onMessage("resuming after epoch " + state.epochsDone + " (phase " + state.phase + ", iteration "
                     + net.getConfiguration().getIterationCount() + ")");
         } else {
             state.configJson = configJson;
+            state.manifestSha256 = Manifest.fileHash(manifestFile);
             Predicate<String> frozen = pretrained && phase1Epochs > 0 ? HybridNetwork::isBackboneVertex : n -> false;
             state.phase = pretrained && phase1Epochs > 0 ? 1 : (pretrained ? 2 : 1);
             net = build(phaseSchedule(state.phase == 1 ? 0 : phase1Epochs, state.phase == 1 && pretrained
@@ -325,17 +334,40 @@ public final class Trainer {
      */
     private ModelBundle trainEnsemble(Manifest manifest, Path manifestFile, Path outDir, boolean resume)
             throws IOException, BundleException {
+        List<Manifest> parts = null;
+        if (post.crossFit()) {
+            try {
+                parts = Folds.crossFitParts(manifest, config.ensemble());
+            } catch (IllegalArgumentException e) {
+                monitor.onMessage("cross-fitting off: " + e.getMessage() + "; every member validates on the "
+                        + "manifest's validation split");
+            }
+        }
         List<ComputationGraph> members = new ArrayList<>();
         List<Map<String, Object>> history = new ArrayList<>();
         for (int i = 0; i < config.ensemble(); i++) {
             TrainingConfig memberConfig = config.ensembleMember(i);
             Path dir = outDir.resolve(MEMBERS).resolve("member-" + i);
             monitor.onMessage("ensemble member " + (i + 1) + "/" + config.ensemble() + " (seed "
-                    + memberConfig.seed() + ")");
-            ModelBundle member = resume && isFinished(dir, checkpointConfigJson(memberConfig, adversarial))
+                    + memberConfig.seed() + (parts == null ? "" : ", validating on cross-fitting part " + (i + 1))
+                    + ")");
+            Manifest memberManifest = manifest;
+            Path memberManifestFile = manifestFile;
+            if (parts != null) { // the member's own splits, beside its bundle (its provenance names and hashes it)
+                memberManifest = parts.get(i);
+                Files.createDirectories(dir);
+                memberManifestFile = dir.resolve(MEMBER_MANIFEST);
+                memberManifest.write(memberManifestFile);
+            }
+            boolean resumeMember = resume && checkpointedOn(dir, memberManifestFile);
+            if (resume && !resumeMember) {
+                monitor.onMessage("ensemble member " + (i + 1) + ": its checkpoint was trained on other splits; "
+                        + "training it afresh");
+            }
+            ModelBundle member = resumeMember && isFinished(dir, checkpointConfigJson(memberConfig, adversarial))
                     ? ModelBundle.load(dir)
                     : new Trainer(memberConfig, monitor).backboneWeightsFile(backboneWeightsFile)
-                            .adversarial(adversarial).train(manifest, manifestFile, dir, resume);
+                            .adversarial(adversarial).train(memberManifest, memberManifestFile, dir, resumeMember);
             members.add(member.network());
             for (Map<String, Object> record : member.metadata().history) {
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -346,10 +378,48 @@ public final class Trainer {
         }
         try (BatchPipeline pipeline = new BatchPipeline(new Preprocessor(preprocessing()), null, config.workers(), 2,
                 (item, e) -> monitor.onSkippedImage(item.path().toString(), e.problem().code()))) {
-            return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN), false),
-                    simulated(items(manifest, Split.VAL), true), manifestFile, outDir);
+            if (parts == null) {
+                return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN), false),
+                        simulated(items(manifest, Split.VAL), true), manifestFile, outDir);
+            }
+            // every training image is validation for the one member that did not train on it
+            List<BatchPipeline.Item> pooled = new ArrayList<>();
+            Map<Path, Integer> heldOutBy = new LinkedHashMap<>();
+            for (int i = 0; i < parts.size(); i++) {
+                List<BatchPipeline.Item> part = simulated(items(parts.get(i), Split.VAL), true);
+                for (BatchPipeline.Item it : part) {
+                    heldOutBy.put(it.path(), i);
+                }
+                pooled.addAll(part);
+            }
+            crossFit = new CrossFit(heldOutBy);
+            monitor.onMessage("cross-fitting: fusion, calibration and threshold on the held-out scores of "
+                    + heldOutBy.size() + " training images (each from the member that did not train on it)");
+            try {
+                return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN, Split.VAL), false),
+                        pooled, manifestFile, outDir);
+            } finally {
+                crossFit = null;
+            }
         }
     }
+
+    /** A cross-fitting member's own manifest, in its folder. */
+    static final String MEMBER_MANIFEST = "manifest.csv";
+
+    /** Which ensemble member holds out each validation image (by file), when the members were cross-fitted. */
+    private record CrossFit(Map<Path, Integer> heldOutBy) {
+        int memberOf(BatchPipeline.Item item) {
+            Integer m = heldOutBy.get(item.path());
+            if (m == null) {
+                throw new IllegalStateException("no cross-fitting member holds out " + item.path());
+            }
+            return m;
+        }
+    }
+
+    /** Set while an ensemble that was cross-fitted is finished; null otherwise. */
+    private CrossFit crossFit;
 
     /**
      * What a checkpoint records as the run's identity: the configuration plus adversarial training, which changes
@@ -368,6 +438,21 @@ public final class Trainer {
         }
         State state = Json.MAPPER.readValue(stateFile.toFile(), State.class);
         return sameTraining(memberConfigJson, state.configJson);
+    }
+
+    /**
+     * Whether a run folder's checkpoint (if any) was trained on this manifest file: cross-fitted members train on
+     * their own splits, so switching between cross-fitting and the shared split must not resume a member.
+     */
+    private static boolean checkpointedOn(Path dir, Path manifestFile) throws IOException {
+        Path stateFile = dir.resolve(CHECKPOINTS).resolve(STATE_FILE);
+        return !Files.exists(stateFile)
+                || sameManifest(Json.MAPPER.readValue(stateFile.toFile(), State.class), manifestFile);
+    }
+
+    /** Checkpoints from before the manifest's hash was recorded count as trained on it. */
+    private static boolean sameManifest(State state, Path manifestFile) throws IOException {
+        return state.manifestSha256 == null || state.manifestSha256.equals(Manifest.fileHash(manifestFile));
     }
 
     /**
@@ -426,14 +511,17 @@ public final class Trainer {
         if (!val.isEmpty()) {
             // fusion, temperature, threshold and band are fitted on the validation images as they are and, with
             // degraded copies, as they would arrive after resizing, blurring, noise and re-encoding
-            Evaluation ev = evaluate(networks, pipeline, withDegradedCopies(val));
+            Evaluation ev = evaluateHeldOut(networks, pipeline, withDegradedCopies(val));
             boolean[] y = ev.isFake;
             boolean equalCostThreshold = false;
+            Function<BatchPipeline.Item, SpectralClassifier> heldOutCue = null;
             if (meta.spectral != null) {
+                heldOutCue = heldOutCue(meta.spectral, cueTrain, trainSpectra);
                 List<double[]> valSpectra = spectralFeatures(ev.items);
                 double[] zSpectral = new double[valSpectra.size()];
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
-                    zSpectral[i] = valSpectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(valSpectra.get(i));
+                    zSpectral[i] = valSpectra.get(i) == null ? 0
+                            : heldOutCue.apply(ev.items.get(i)).logOddsOfFeatures(valSpectra.get(i));
                 }
                 meta.fusion = ScoreFusion.fit(ev.logOdds, zSpectral, y, post.fusionRule()).withCueCap(post.cueCap());
                 meta.metrics.put("val_auc_network", ev.auc);
@@ -445,11 +533,14 @@ public final class Trainer {
                 // With the fusion weights chosen on held-out scores, the spectral classifier is refitted on train and
                 // val together (as stacking refits its base models on all the data); its scale barely moves with a
                 // fifth more images, while the linear model gains them. Calibration below still uses the held-out fit.
-                List<BatchPipeline.Item> all = new ArrayList<>(cueTrain);
-                all.addAll(ev.items);
-                List<double[]> allSpectra = new ArrayList<>(trainSpectra);
-                allSpectra.addAll(valSpectra);
-                meta.spectral = fitSpectral(all, allSpectra);
+                // Cross-fitted, the cue was fitted on every image already (train holds the validation images too).
+                if (crossFit == null) {
+                    List<BatchPipeline.Item> all = new ArrayList<>(cueTrain);
+                    all.addAll(ev.items);
+                    List<double[]> allSpectra = new ArrayList<>(trainSpectra);
+                    allSpectra.addAll(valSpectra);
+                    meta.spectral = fitSpectral(all, allSpectra);
+                }
                 double[] p = Calibration.probabilities(ev.logOdds, 1.0);
                 ev.auc = BinaryMetrics.rocAuc(y, p);
                 ev.loss = BinaryMetrics.logLoss(y, p);
@@ -492,7 +583,8 @@ public final class Trainer {
                     meta.metrics.get("val_ece_after_calibration"), meta.threshold, meta.thresholdRule,
                     meta.uncertainBand));
             if (!config.scaleCalibration().isEmpty()) {
-                meta.scaleCalibration = fitScaleCalibration(networks, pipeline, val, meta, equalCostThreshold);
+                meta.scaleCalibration = fitScaleCalibration(networks, pipeline, val, meta, equalCostThreshold,
+                        heldOutCue);
             }
         }
         ModelMetadata.Provenance p = meta.provenance;
@@ -505,6 +597,9 @@ public final class Trainer {
         p.dataCounts.put("train_real", reals);
         p.dataCounts.put("train_fake", fakes);
         p.dataCounts.put("val", val.size());
+        if (crossFit != null) { // train and val are the same images, each validated by one member
+            p.dataCounts.put("cross_fit_members", networks.size());
+        }
         p.backend = Nd4j.getBackend().getClass().getSimpleName() + " (" + Backend.init().reason() + ")";
         return ModelBundle.save(outDir, meta, networks);
     }
@@ -522,7 +617,8 @@ public final class Trainer {
      */
     private ScaleCalibration fitScaleCalibration(List<ComputationGraph> networks, BatchPipeline pipeline,
                                                  List<BatchPipeline.Item> val, ModelMetadata meta,
-                                                 boolean equalCostThreshold) {
+                                                 boolean equalCostThreshold,
+                                                 Function<BatchPipeline.Item, SpectralClassifier> heldOutCue) {
         Preprocessor decoder = new Preprocessor(preprocessing());
         int[] sides = parallelMap(val, item -> {
             try {
@@ -549,12 +645,15 @@ public final class Trainer {
                             it.variant() + 5000 + 100 * k + c));
                 }
             }
-            Evaluation ev = evaluate(networks, pipeline, copies);
+            Evaluation ev = evaluateHeldOut(networks, pipeline, copies);
             double[] fused = ev.logOdds.clone();
             if (meta.spectral != null && meta.fusion != null) {
                 List<double[]> spectra = spectralFeatures(ev.items);
                 for (int i = 0; i < fused.length; i++) {
-                    double zCue = spectra.get(i) == null ? 0 : meta.spectral.logOddsOfFeatures(spectra.get(i));
+                    // cross-fitted: the held-out cue, as for the fusion; otherwise the refitted one, as before
+                    SpectralClassifier cue = crossFit != null && heldOutCue != null
+                            ? heldOutCue.apply(ev.items.get(i)) : meta.spectral;
+                    double zCue = spectra.get(i) == null ? 0 : cue.logOddsOfFeatures(spectra.get(i));
                     fused[i] = meta.fusion.fuse(fused[i], zCue);
                 }
             }
@@ -594,6 +693,21 @@ public final class Trainer {
         boolean[] isFake;
         /** The images scored, in the order of {@code logOdds} (unreadable ones are left out). */
         List<BatchPipeline.Item> items = new ArrayList<>();
+
+        static Evaluation of(List<BatchPipeline.Item> items, double[] logOdds) {
+            Evaluation ev = new Evaluation();
+            ev.items = items;
+            ev.logOdds = logOdds;
+            ev.isFake = new boolean[items.size()];
+            for (int i = 0; i < items.size(); i++) {
+                ev.isFake[i] = items.get(i).label() == 1;
+            }
+            double[] p = Calibration.probabilities(ev.logOdds, 1.0);
+            ev.loss = BinaryMetrics.logLoss(ev.isFake, p);
+            ev.accuracy = BinaryMetrics.confusion(ev.isFake, p, 0.5).accuracy();
+            ev.auc = BinaryMetrics.rocAuc(ev.isFake, p);
+            return ev;
+        }
     }
 
     /**
@@ -654,10 +768,60 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The cue that did not see an image: cross-fitted, one cue per member, fitted on the images that member trained
+     * on (pseudo-fakes and degraded copies follow their source image); otherwise {@code fitted} (on the train split).
+     */
+    private Function<BatchPipeline.Item, SpectralClassifier> heldOutCue(SpectralClassifier fitted,
+                                                                        List<BatchPipeline.Item> cueTrain,
+                                                                        List<double[]> spectra) {
+        if (crossFit == null) {
+            return item -> fitted;
+        }
+        int members = config.ensemble();
+        List<SpectralClassifier> cues = new ArrayList<>(members);
+        for (int m = 0; m < members; m++) {
+            List<BatchPipeline.Item> items = new ArrayList<>();
+            List<double[]> features = new ArrayList<>();
+            for (int i = 0; i < cueTrain.size(); i++) {
+                if (crossFit.memberOf(cueTrain.get(i)) != m) {
+                    items.add(cueTrain.get(i));
+                    features.add(spectra.get(i));
+                }
+            }
+            cues.add(fitSpectral(items, features));
+        }
+        return item -> cues.get(crossFit.memberOf(item));
+    }
+
+    /**
+     * Validation scores: cross-fitted, each image scored by the one member that did not train on it; otherwise by
+     * the whole ensemble ({@link #evaluate}).
+     */
+    private Evaluation evaluateHeldOut(List<ComputationGraph> nets, BatchPipeline pipeline,
+                                       List<BatchPipeline.Item> items) {
+        if (crossFit == null) {
+            return evaluate(nets, pipeline, items);
+        }
+        List<BatchPipeline.Item> kept = new ArrayList<>();
+        List<Double> z = new ArrayList<>();
+        for (int m = 0; m < nets.size(); m++) {
+            final int member = m;
+            List<BatchPipeline.Item> mine = items.stream().filter(it -> crossFit.memberOf(it) == member).toList();
+            if (!mine.isEmpty()) {
+                Evaluation e = evaluate(List.of(nets.get(m)), pipeline, mine);
+                kept.addAll(e.items);
+                for (double v : e.logOdds) {
+                    z.add(v);
+                }
+            }
+        }
+        return Evaluation.of(kept, z.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     /** Scores images exactly as the Detector will: ensemble mean per view, then the patch aggregate per image. */
     private Evaluation evaluate(List<ComputationGraph> nets, BatchPipeline pipeline, List<BatchPipeline.Item> val) {
         List<Double> z = new ArrayList<>();
-        List<Boolean> y = new ArrayList<>();
         List<BatchPipeline.Item> kept = new ArrayList<>();
         Iterator<BatchPipeline.Batch> it = pipeline.batchesWithoutAugmentation(val, config.batchSize());
         while (it.hasNext()) {
@@ -667,24 +831,12 @@ public final class Trainer {
             }
             double[] lo = Detector.aggregateViews(Detector.memberMeanLogOdds(nets, b.features()), b.views(),
                     preprocessing().patches());
-            for (int i = 0; i < lo.length; i++) {
-                z.add(lo[i]);
-                y.add(b.items().get(i).label() == 1);
+            for (double v : lo) {
+                z.add(v);
             }
             kept.addAll(b.items());
         }
-        Evaluation ev = new Evaluation();
-        ev.items = kept;
-        ev.logOdds = z.stream().mapToDouble(Double::doubleValue).toArray();
-        ev.isFake = new boolean[y.size()];
-        for (int i = 0; i < y.size(); i++) {
-            ev.isFake[i] = y.get(i);
-        }
-        double[] p = Calibration.probabilities(ev.logOdds, 1.0);
-        ev.loss = BinaryMetrics.logLoss(ev.isFake, p);
-        ev.accuracy = BinaryMetrics.confusion(ev.isFake, p, 0.5).accuracy();
-        ev.auc = BinaryMetrics.rocAuc(ev.isFake, p);
-        return ev;
+        return Evaluation.of(kept, z.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /**
@@ -853,10 +1005,12 @@ public final class Trainer {
         return out;
     }
 
-    static List<BatchPipeline.Item> items(Manifest manifest, Split split) {
+    static List<BatchPipeline.Item> items(Manifest manifest, Split... splits) {
         List<BatchPipeline.Item> out = new ArrayList<>();
-        for (ManifestEntry e : manifest.usable(split)) {
-            out.add(new BatchPipeline.Item(manifest.resolve(e), e.label() == Label.FAKE ? 1 : 0));
+        for (Split split : splits) {
+            for (ManifestEntry e : manifest.usable(split)) {
+                out.add(new BatchPipeline.Item(manifest.resolve(e), e.label() == Label.FAKE ? 1 : 0));
+            }
         }
         return out;
     }

@@ -191,4 +191,53 @@ class FoldsTest {
         assertEquals(List.of(Split.TRAIN, Split.NONE, Split.NONE, Split.TEST, Split.TRAIN, Split.TEST),
                 folds.get(1).manifest().entries().stream().map(ManifestEntry::split).toList(), "fold b");
     }
+    private static Set<String> groups(Manifest m, Split s) {
+        Set<String> out = new TreeSet<>();
+        m.entries().stream().filter(e -> e.isUsable() && e.split() == s).forEach(e -> out.add(e.group()));
+        return out;
+    }
+
+    /**
+     * Cross-fitting re-splits only the train and validation rows: fold 0 of the ten groups trains and validates on
+     * C f3, D r3, E f2, F r2, which spread (largest first, to the part with the fewest images of their label) as
+     * C, D -> part 0 and E, F -> part 1. Test rows and the excluded row keep theirs.
+     */
+    @Test
+    void crossFitPartsValidateEachTrainingGroupOnceAndLeaveTestRowsAlone() {
+        Manifest fold = Folds.groupKFold(tenGroups(), 2).get(0).manifest();
+        List<Manifest> parts = Folds.crossFitParts(fold, 2);
+        assertEquals(2, parts.size());
+        assertEquals(Set.of("C", "D"), groups(parts.get(0), Split.VAL));
+        assertEquals(Set.of("E", "F"), groups(parts.get(0), Split.TRAIN));
+        assertEquals(Set.of("E", "F"), groups(parts.get(1), Split.VAL));
+        assertEquals(Set.of("C", "D"), groups(parts.get(1), Split.TRAIN));
+        for (Manifest part : parts) {
+            assertEquals(groups(fold, Split.TEST), groups(part, Split.TEST));
+            assertEquals(fold.entries().size(), part.entries().size());
+            for (int i = 0; i < fold.entries().size(); i++) {
+                ManifestEntry before = fold.entries().get(i);
+                ManifestEntry after = part.entries().get(i);
+                assertEquals(before.path(), after.path());
+                if (!before.isUsable() || before.split() == Split.TEST) {
+                    assertEquals(before, after, "untouched: " + before.path());
+                }
+            }
+        }
+        assertEquals(6, parts.get(0).usable(Split.VAL).size()); // C 3 + D 3
+        assertEquals(4, parts.get(0).usable(Split.TRAIN).size()); // E 2 + F 2
+    }
+
+    @Test
+    void crossFitRefusesPartsThatWouldTrainWithoutALabel() {
+        List<ManifestEntry> rows = new ArrayList<>();
+        add(rows, "C", Label.FAKE, 3);
+        add(rows, "D", Label.REAL, 3);
+        add(rows, "F", Label.REAL, 2);
+        List<ManifestEntry> train = rows.stream().map(e -> e.withSplit(Split.TRAIN)).toList();
+        Manifest m = new Manifest(train, Path.of("/data"));
+        // C -> 0, D -> 0, F -> 1: part 0 would train on F's reals alone
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Folds.crossFitParts(m, 2));
+        assertTrue(e.getMessage().contains("part 0 would train on 2 real and 0 fake"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Folds.crossFitParts(m, 1));
+    }
 }

@@ -2,6 +2,7 @@ package org.deepguard.core.train;
 
 import org.deepguard.core.data.DatasetScanner;
 import org.deepguard.core.data.Manifest;
+import org.deepguard.core.data.Split;
 import org.deepguard.core.model.ModelBundle;
 import org.deepguard.core.spectral.ScoreFusion;
 import org.deepguard.core.spectral.SpectrumConfig;
@@ -145,24 +146,27 @@ class TrainerTest {
     void postTrainingChoicesAreProvenanceButNotCheckpointIdentity() throws Exception {
         TrainingConfig spectral = new TrainingConfig(TinyModels.tinyConfig(32, 11), 3, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
                 AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null, null, 1, true, true);
-        PostTraining old = new PostTraining(0.125, 2, ScoreFusion.Rule.FITTED, 1.5, Trainer.ThresholdRule.YOUDEN);
+        PostTraining old = new PostTraining(0.125, 2, ScoreFusion.Rule.FITTED, 1.5, Trainer.ThresholdRule.YOUDEN,
+                true);
         Map<String, Object> stored = Trainer.storedConfig(spectral, null, old);
         assertEquals(0.125, stored.get("cueBand"));
         assertEquals("youden", stored.get("thresholdRule"));
         assertEquals("fitted", stored.get("fusionRule"));
         assertEquals(2, stored.get("cueSimulated"));
         assertEquals(1.5, stored.get("cueCap"));
+        assertEquals(true, stored.get("crossFit"));
         Map<String, Object> noCue = Trainer.storedConfig(config(3), null, old);
         assertTrue(!noCue.containsKey("cueBand") && !noCue.containsKey("fusionRule")
                 && !noCue.containsKey("cueSimulated"), "no cue, no band, no fusion, no pseudo-fakes");
         assertEquals("youden", noCue.get("thresholdRule"));
         assertTrue(!Trainer.storedConfig(spectral, null, PostTraining.defaults()).containsKey("cueCap"), "no cap");
         String identity = Trainer.checkpointConfigJson(spectral, null);
-        for (String key : new String[] {"cueBand", "thresholdRule", "fusionRule", "cueSimulated", "cueCap"}) {
+        for (String key : new String[] {"cueBand", "thresholdRule", "fusionRule", "cueSimulated", "cueCap",
+                "crossFit"}) {
             assertTrue(!identity.contains(key), key + " in " + identity);
         }
         String withBand = org.deepguard.core.io.Json.line(Trainer.storedConfig(spectral.withWorkers(0), null,
-                PostTraining.defaults().withCueBand(0.5).withCueSimulated(3)));
+                PostTraining.defaults().withCueBand(0.5).withCueSimulated(3).withCrossFit(true)));
         assertTrue(Trainer.sameTraining(identity, withBand));
         assertTrue(Trainer.sameTraining(withBand, identity));
     }
@@ -177,7 +181,7 @@ class TrainerTest {
         assertThrows(IllegalArgumentException.class, () -> d.withCueCap(Double.POSITIVE_INFINITY));
         assertThrows(NullPointerException.class, () -> d.withFusionRule(null));
         assertEquals(new PostTraining(SpectrumConfig.DEFAULT_BAND_START, 8, ScoreFusion.Rule.BOUNDED, 0,
-                Trainer.ThresholdRule.EQUAL_COST), d.withCueSimulated(8));
+                Trainer.ThresholdRule.EQUAL_COST, false), d.withCueSimulated(8));
     }
 
     /** --cue-simulate: exactly N pseudo-fakes per training real, none of fakes or of images already simulated. */
@@ -237,6 +241,73 @@ class TrainerTest {
         ModelBundle resumed = new Trainer(levers, failOnTraining).train(manifest, manifestFile, out, true);
         assertEquals(before, Files.readString(out.resolve("members/member-1/model.json")));
         assertEquals(b.networks().get(1).params(), resumed.networks().get(1).params());
+    }
+
+    @Test
+    void resumeRefusesAnotherManifest() throws Exception {
+        Path out = dir.resolve("manifest-changed");
+        new Trainer(config(1), null).train(manifest, manifestFile, out, false);
+        java.util.List<org.deepguard.core.data.ManifestEntry> rows = new java.util.ArrayList<>(manifest.entries());
+        rows.set(0, rows.get(0).excluded("corrupt"));
+        Path other = dir.resolve("other-manifest.csv");
+        manifest.withEntries(rows).write(other);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(config(1), null).train(Manifest.read(other), other, out, true));
+        assertTrue(e.getMessage().contains("is not the manifest the checkpoint was trained on"), e.getMessage());
+        new Trainer(config(1), null).train(manifest, manifestFile, out, true); // the same manifest resumes
+    }
+
+    /**
+     * Cross-fitted ensemble: member i trains on the other parts and validates on part i (its manifest beside it),
+     * every train/validation image is validation exactly once, and the bundle's calibration is fitted on all of them.
+     * A resume reuses finished members only when they trained on the same splits.
+     */
+    @Test
+    void crossFittedMembersValidateOnTheirOwnPartsAndCalibrateOnEveryTrainingImage() throws Exception {
+        TrainingConfig two = new TrainingConfig(TinyModels.tinyConfig(16, 11), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
+                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+        PostTraining crossFit = PostTraining.defaults().withCrossFit(true);
+        Path out = dir.resolve("cross-fit");
+        ModelBundle b = new Trainer(two, null).postTraining(crossFit).train(manifest, manifestFile, out, false);
+
+        java.util.Set<String> pool = new java.util.TreeSet<>();
+        for (Split s : new Split[] {Split.TRAIN, Split.VAL}) {
+            manifest.usable(s).forEach(e -> pool.add(manifest.resolve(e).toString()));
+        }
+        java.util.Set<String> validated = new java.util.TreeSet<>();
+        int validations = 0;
+        for (int i = 0; i < 2; i++) {
+            Path memberManifest = out.resolve("members/member-" + i + "/manifest.csv");
+            Manifest m = Manifest.read(memberManifest);
+            for (org.deepguard.core.data.ManifestEntry e : m.usable(Split.VAL)) {
+                validated.add(m.resolve(e).toString());
+                validations++;
+            }
+            assertEquals(manifest.usable(Split.TEST).size(), m.usable(Split.TEST).size(), "test rows kept");
+            ModelBundle member = ModelBundle.load(out.resolve("members/member-" + i));
+            assertEquals(Manifest.fileHash(memberManifest), member.metadata().provenance.manifestSha256);
+        }
+        assertEquals(pool, validated, "every training image is some member's validation image");
+        assertEquals(pool.size(), validations, "and only one member's");
+        assertEquals(pool.size(), b.metadata().metrics.get("val_images_scored").intValue());
+        assertEquals(2, b.metadata().provenance.dataCounts.get("cross_fit_members"));
+        assertEquals(true, b.metadata().provenance.trainingConfig.get("crossFit"));
+
+        int[] batches = {0};
+        TrainingMonitor counting = new TrainingMonitor() {
+            @Override
+            public void onBatch(int epoch, int batch, int images, double loss) {
+                batches[0]++;
+            }
+        };
+        ModelBundle resumed = new Trainer(two, counting).postTraining(crossFit).train(manifest, manifestFile, out,
+                true);
+        assertEquals(0, batches[0], "finished cross-fitted members are reused");
+        assertEquals(b.metadata().threshold, resumed.metadata().threshold, 1e-12);
+        new Trainer(two, counting).train(manifest, manifestFile, out, true);
+        assertTrue(batches[0] > 0, "members cross-fitted on other splits are retrained for the shared split");
+        assertTrue(!ModelBundle.load(out).metadata().provenance.dataCounts.containsKey("cross_fit_members"));
     }
 
     @Test
