@@ -70,6 +70,8 @@ public final class Trainer {
     private Path backboneWeightsFile;
     private AdversarialTraining adversarial;
     private PostTraining post = PostTraining.defaults();
+    /** An ensemble member: its own calibration is not what ships, so it does not warn about it. */
+    private boolean member;
 
     public Trainer(TrainingConfig config, TrainingMonitor monitor) {
         this.config = config;
@@ -80,6 +82,11 @@ public final class Trainer {
     }
 
     /** Local ImageNet weights for the backbone (else the zoo cache/download is used when IMAGENET is asked). */
+    private Trainer asMember() {
+        member = true;
+        return this;
+    }
+
     public Trainer backboneWeightsFile(Path file) {
         this.backboneWeightsFile = file;
         return this;
@@ -323,7 +330,8 @@ public final class Trainer {
 
             ComputationGraph best = Files.exists(checkpoints.resolve(BEST))
                     ? ModelSerializer.restoreComputationGraph(checkpoints.resolve(BEST).toFile(), false) : net;
-            return finish(List.of(best), state.history, pipeline, train, val, manifestFile, outDir);
+            return finish(List.of(best), state.history, pipeline, train, val, groupsPerLabel(manifest, Split.VAL),
+                    manifestFile, outDir);
         }
     }
 
@@ -366,7 +374,7 @@ public final class Trainer {
             }
             ModelBundle member = resumeMember && isFinished(dir, checkpointConfigJson(memberConfig, adversarial))
                     ? ModelBundle.load(dir)
-                    : new Trainer(memberConfig, monitor).backboneWeightsFile(backboneWeightsFile)
+                    : new Trainer(memberConfig, monitor).asMember().backboneWeightsFile(backboneWeightsFile)
                             .adversarial(adversarial).train(memberManifest, memberManifestFile, dir, resumeMember);
             members.add(member.network());
             for (Map<String, Object> record : member.metadata().history) {
@@ -380,7 +388,8 @@ public final class Trainer {
                 (item, e) -> monitor.onSkippedImage(item.path().toString(), e.problem().code()))) {
             if (parts == null) {
                 return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN), false),
-                        simulated(items(manifest, Split.VAL), true), manifestFile, outDir);
+                        simulated(items(manifest, Split.VAL), true), groupsPerLabel(manifest, Split.VAL),
+                        manifestFile, outDir);
             }
             // every training image is validation for the one member that did not train on it
             List<BatchPipeline.Item> pooled = new ArrayList<>();
@@ -397,11 +406,25 @@ public final class Trainer {
                     + heldOutBy.size() + " training images (each from the member that did not train on it)");
             try {
                 return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN, Split.VAL), false),
-                        pooled, manifestFile, outDir);
+                        pooled, groupsPerLabel(manifest, Split.TRAIN, Split.VAL), manifestFile, outDir);
             } finally {
                 crossFit = null;
             }
         }
+    }
+
+    /** Fewer validation groups (photo sources) than this per label and `train` warns that the threshold may not hold. */
+    static final int FEW_VALIDATION_GROUPS = 3;
+
+    /** Distinct groups (source photos or people) among the usable rows of these splits: {real, fake}. */
+    static int[] groupsPerLabel(Manifest manifest, Split... splits) {
+        List<Set<String>> groups = List.of(new HashSet<>(), new HashSet<>());
+        for (Split split : splits) {
+            for (ManifestEntry e : manifest.usable(split)) {
+                groups.get(e.label() == Label.FAKE ? 1 : 0).add(e.groupKey());
+            }
+        }
+        return new int[] {groups.get(0).size(), groups.get(1).size()};
     }
 
     /** A cross-fitting member's own manifest, in its folder. */
@@ -494,7 +517,8 @@ public final class Trainer {
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
                                BatchPipeline pipeline, List<BatchPipeline.Item> train,
-                               List<BatchPipeline.Item> val, Path manifestFile, Path outDir) throws IOException {
+                               List<BatchPipeline.Item> val, int[] valGroups, Path manifestFile, Path outDir)
+            throws IOException {
         int fakes = (int) train.stream().filter(it -> it.label() == 1).count();
         int reals = train.size() - fakes;
         ModelMetadata meta = new ModelMetadata();
@@ -548,6 +572,14 @@ public final class Trainer {
                         + "%.4f (z = %.3f z_net + %.3f z_spec + %.3f)", meta.metrics.get("val_auc_network"),
                         meta.metrics.get("val_auc_spectral"), ev.auc, meta.fusion.a(), meta.fusion.b(),
                         meta.fusion.c()));
+            }
+            meta.metrics.put("val_groups_real", (double) valGroups[0]);
+            meta.metrics.put("val_groups_fake", (double) valGroups[1]);
+            if (!member && Math.min(valGroups[0], valGroups[1]) < FEW_VALIDATION_GROUPS) {
+                monitor.onMessage("warning: the threshold is set on images from " + valGroups[0] + " real and "
+                        + valGroups[1] + " fake source group(s); it may not hold for photos from other sources "
+                        + "(more groups in the validation split, or an ensemble with --validation cross-fit, which "
+                        + "sets it on every training group)");
             }
             double t = Calibration.fitTemperature(ev.logOdds, y);
             double[] pBefore = Calibration.probabilities(ev.logOdds, 1.0);

@@ -258,6 +258,45 @@ class TrainerTest {
     }
 
     /**
+     * A threshold set on one or two photo sources does not transfer to others: `train` counts the validation groups
+     * per label, stores them, and warns once (not once per ensemble member) when a label has fewer than three.
+     */
+    @Test
+    void validationGroupsAreCountedAndFewOfThemWarnOnce() throws Exception {
+        java.util.List<org.deepguard.core.data.ManifestEntry> rows = new java.util.ArrayList<>();
+        for (org.deepguard.core.data.ManifestEntry e : manifest.entries()) {
+            boolean val = e.isUsable() && e.split() == Split.VAL;
+            rows.add(val ? e.withGroup(e.label() == org.deepguard.core.data.Label.REAL ? "one-photo" : "one-fake") : e);
+        }
+        Manifest onePhoto = manifest.withEntries(rows);
+        Path file = dir.resolve("one-photo.csv");
+        onePhoto.write(file);
+        assertTrue(onePhoto.usable(Split.VAL).size() >= 2);
+        assertEquals(java.util.List.of(1, 1), java.util.Arrays.stream(Trainer.groupsPerLabel(onePhoto, Split.VAL))
+                .boxed().toList());
+        int trainReal = (int) manifest.usable(Split.TRAIN).stream()
+                .filter(e -> e.label() == org.deepguard.core.data.Label.REAL).map(e -> e.groupKey()).distinct().count();
+        assertEquals(trainReal + 1, Trainer.groupsPerLabel(onePhoto, Split.TRAIN, Split.VAL)[0]);
+
+        java.util.List<String> messages = new java.util.ArrayList<>();
+        TrainingMonitor listening = new TrainingMonitor() {
+            @Override
+            public void onMessage(String message) {
+                messages.add(message);
+            }
+        };
+        TrainingConfig two = new TrainingConfig(TinyModels.tinyConfig(16, 11), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
+                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+        ModelBundle b = new Trainer(two, listening).train(onePhoto, file, dir.resolve("one-photo"), false);
+        assertEquals(1.0, b.metadata().metrics.get("val_groups_real"));
+        assertEquals(1.0, b.metadata().metrics.get("val_groups_fake"));
+        java.util.List<String> warnings = messages.stream().filter(m -> m.startsWith("warning: the threshold")).toList();
+        assertEquals(1, warnings.size(), messages.toString());
+        assertTrue(warnings.get(0).contains("1 real and 1 fake source group(s)"), warnings.get(0));
+    }
+
+    /**
      * Cross-fitted ensemble: member i trains on the other parts and validates on part i (its manifest beside it),
      * every train/validation image is validation exactly once, and the bundle's calibration is fitted on all of them.
      * A resume reuses finished members only when they trained on the same splits.
