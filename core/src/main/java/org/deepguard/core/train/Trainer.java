@@ -81,12 +81,12 @@ public final class Trainer {
         this.monitor = monitor == null ? TrainingMonitor.NONE : monitor;
     }
 
-    /** Local ImageNet weights for the backbone (else the zoo cache/download is used when IMAGENET is asked). */
     private Trainer asMember() {
         member = true;
         return this;
     }
 
+    /** Local ImageNet weights for the backbone (else the zoo cache/download is used when IMAGENET is asked). */
     public Trainer backboneWeightsFile(Path file) {
         this.backboneWeightsFile = file;
         return this;
