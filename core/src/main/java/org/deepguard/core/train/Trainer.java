@@ -330,8 +330,8 @@ public final class Trainer {
 
             ComputationGraph best = Files.exists(checkpoints.resolve(BEST))
                     ? ModelSerializer.restoreComputationGraph(checkpoints.resolve(BEST).toFile(), false) : net;
-            return finish(List.of(best), state.history, pipeline, train, val, groupsPerLabel(manifest, Split.VAL),
-                    manifestFile, outDir);
+            return finish(List.of(best), state.history, pipeline, train, val, null,
+                    groupsPerLabel(manifest, Split.VAL), manifestFile, outDir);
         }
     }
 
@@ -367,12 +367,16 @@ public final class Trainer {
                 memberManifestFile = dir.resolve(MEMBER_MANIFEST);
                 memberManifest.write(memberManifestFile);
             }
-            boolean resumeMember = resume && checkpointedOn(dir, memberManifestFile);
+            State checkpoint = resume ? checkpointState(dir) : null;
+            // cross-fitted members train on their own splits: switching to or from cross-fitting never resumes one
+            boolean resumeMember = resume && (checkpoint == null || sameManifest(checkpoint, memberManifestFile));
             if (resume && !resumeMember) {
                 monitor.onMessage("ensemble member " + (i + 1) + ": its checkpoint was trained on other splits; "
                         + "training it afresh");
             }
-            ModelBundle member = resumeMember && isFinished(dir, checkpointConfigJson(memberConfig, adversarial))
+            ModelBundle member = resumeMember && checkpoint != null
+                    && Files.exists(dir.resolve(ModelBundle.METADATA_FILE))
+                    && sameTraining(checkpointConfigJson(memberConfig, adversarial), checkpoint.configJson)
                     ? ModelBundle.load(dir)
                     : new Trainer(memberConfig, monitor).asMember().backboneWeightsFile(backboneWeightsFile)
                             .adversarial(adversarial).train(memberManifest, memberManifestFile, dir, resumeMember);
@@ -388,7 +392,7 @@ public final class Trainer {
                 (item, e) -> monitor.onSkippedImage(item.path().toString(), e.problem().code()))) {
             if (parts == null) {
                 return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN), false),
-                        simulated(items(manifest, Split.VAL), true), groupsPerLabel(manifest, Split.VAL),
+                        simulated(items(manifest, Split.VAL), true), null, groupsPerLabel(manifest, Split.VAL),
                         manifestFile, outDir);
             }
             // every training image is validation for the one member that did not train on it
@@ -401,15 +405,11 @@ public final class Trainer {
                 }
                 pooled.addAll(part);
             }
-            crossFit = new CrossFit(heldOutBy);
             monitor.onMessage("cross-fitting: fusion, calibration and threshold on the held-out scores of "
                     + heldOutBy.size() + " training images (each from the member that did not train on it)");
-            try {
-                return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN, Split.VAL), false),
-                        pooled, groupsPerLabel(manifest, Split.TRAIN, Split.VAL), manifestFile, outDir);
-            } finally {
-                crossFit = null;
-            }
+            return finish(members, history, pipeline, simulated(items(manifest, Split.TRAIN, Split.VAL), false),
+                    pooled, new CrossFit(heldOutBy, parts.size()), groupsPerLabel(manifest, Split.TRAIN, Split.VAL),
+                    manifestFile, outDir);
         }
     }
 
@@ -430,8 +430,8 @@ public final class Trainer {
     /** A cross-fitting member's own manifest, in its folder. */
     static final String MEMBER_MANIFEST = "manifest.csv";
 
-    /** Which ensemble member holds out each validation image (by file), when the members were cross-fitted. */
-    private record CrossFit(Map<Path, Integer> heldOutBy) {
+    /** Which of the {@code members} holds out each validation image (by file), when they were cross-fitted. */
+    private record CrossFit(Map<Path, Integer> heldOutBy, int members) {
         int memberOf(BatchPipeline.Item item) {
             Integer m = heldOutBy.get(item.path());
             if (m == null) {
@@ -440,9 +440,6 @@ public final class Trainer {
             return m;
         }
     }
-
-    /** Set while an ensemble that was cross-fitted is finished; null otherwise. */
-    private CrossFit crossFit;
 
     /**
      * What a checkpoint records as the run's identity: the configuration plus adversarial training, which changes
@@ -453,24 +450,10 @@ public final class Trainer {
         return Json.line(storedConfig(config.withWorkers(0), adversarial, null));
     }
 
-    /** A member run that completed with this configuration (its bundle exists and its checkpoint state agrees). */
-    private static boolean isFinished(Path dir, String memberConfigJson) throws IOException {
+    /** A run folder's checkpoint state, null when it has none (a member whose bundle exists finished with it). */
+    private static State checkpointState(Path dir) throws IOException {
         Path stateFile = dir.resolve(CHECKPOINTS).resolve(STATE_FILE);
-        if (!Files.exists(dir.resolve(ModelBundle.METADATA_FILE)) || !Files.exists(stateFile)) {
-            return false;
-        }
-        State state = Json.MAPPER.readValue(stateFile.toFile(), State.class);
-        return sameTraining(memberConfigJson, state.configJson);
-    }
-
-    /**
-     * Whether a run folder's checkpoint (if any) was trained on this manifest file: cross-fitted members train on
-     * their own splits, so switching between cross-fitting and the shared split must not resume a member.
-     */
-    private static boolean checkpointedOn(Path dir, Path manifestFile) throws IOException {
-        Path stateFile = dir.resolve(CHECKPOINTS).resolve(STATE_FILE);
-        return !Files.exists(stateFile)
-                || sameManifest(Json.MAPPER.readValue(stateFile.toFile(), State.class), manifestFile);
+        return Files.exists(stateFile) ? Json.MAPPER.readValue(stateFile.toFile(), State.class) : null;
     }
 
     /** Checkpoints from before the manifest's hash was recorded count as trained on it. */
@@ -517,8 +500,8 @@ public final class Trainer {
     /** Calibration, threshold and provenance on the chosen network(s), then the bundle is written. */
     private ModelBundle finish(List<ComputationGraph> networks, List<Map<String, Object>> history,
                                BatchPipeline pipeline, List<BatchPipeline.Item> train,
-                               List<BatchPipeline.Item> val, int[] valGroups, Path manifestFile, Path outDir)
-            throws IOException {
+                               List<BatchPipeline.Item> val, CrossFit crossFit, int[] valGroups,
+                               Path manifestFile, Path outDir) throws IOException {
         int fakes = (int) train.stream().filter(it -> it.label() == 1).count();
         int reals = train.size() - fakes;
         ModelMetadata meta = new ModelMetadata();
@@ -535,12 +518,14 @@ public final class Trainer {
         if (!val.isEmpty()) {
             // fusion, temperature, threshold and band are fitted on the validation images as they are and, with
             // degraded copies, as they would arrive after resizing, blurring, noise and re-encoding
-            Evaluation ev = evaluateHeldOut(networks, pipeline, withDegradedCopies(val));
+            Evaluation ev = evaluateHeldOut(networks, pipeline, withDegradedCopies(val), crossFit);
             boolean[] y = ev.isFake;
             boolean equalCostThreshold = false;
-            Function<BatchPipeline.Item, SpectralClassifier> heldOutCue = null;
+            // the cue that scores the scale knots' copies: the held-out one when cross-fitted, else the refitted one
+            Function<BatchPipeline.Item, SpectralClassifier> knotCue = item -> meta.spectral;
             if (meta.spectral != null) {
-                heldOutCue = heldOutCue(meta.spectral, cueTrain, trainSpectra);
+                Function<BatchPipeline.Item, SpectralClassifier> heldOutCue = heldOutCue(meta.spectral, cueTrain,
+                        trainSpectra, crossFit);
                 List<double[]> valSpectra = spectralFeatures(ev.items);
                 double[] zSpectral = new double[valSpectra.size()];
                 for (int i = 0; i < zSpectral.length; i++) { // no spectrum (image too small): no spectral evidence
@@ -564,6 +549,8 @@ public final class Trainer {
                     List<double[]> allSpectra = new ArrayList<>(trainSpectra);
                     allSpectra.addAll(valSpectra);
                     meta.spectral = fitSpectral(all, allSpectra);
+                } else {
+                    knotCue = heldOutCue;
                 }
                 double[] p = Calibration.probabilities(ev.logOdds, 1.0);
                 ev.auc = BinaryMetrics.rocAuc(y, p);
@@ -616,7 +603,7 @@ public final class Trainer {
                     meta.uncertainBand));
             if (!config.scaleCalibration().isEmpty()) {
                 meta.scaleCalibration = fitScaleCalibration(networks, pipeline, val, meta, equalCostThreshold,
-                        heldOutCue);
+                        crossFit, knotCue);
             }
         }
         ModelMetadata.Provenance p = meta.provenance;
@@ -649,8 +636,8 @@ public final class Trainer {
      */
     private ScaleCalibration fitScaleCalibration(List<ComputationGraph> networks, BatchPipeline pipeline,
                                                  List<BatchPipeline.Item> val, ModelMetadata meta,
-                                                 boolean equalCostThreshold,
-                                                 Function<BatchPipeline.Item, SpectralClassifier> heldOutCue) {
+                                                 boolean equalCostThreshold, CrossFit crossFit,
+                                                 Function<BatchPipeline.Item, SpectralClassifier> cue) {
         Preprocessor decoder = new Preprocessor(preprocessing());
         int[] sides = parallelMap(val, item -> {
             try {
@@ -677,15 +664,13 @@ public final class Trainer {
                             it.variant() + 5000 + 100 * k + c));
                 }
             }
-            Evaluation ev = evaluateHeldOut(networks, pipeline, copies);
+            Evaluation ev = evaluateHeldOut(networks, pipeline, copies, crossFit);
             double[] fused = ev.logOdds.clone();
             if (meta.spectral != null && meta.fusion != null) {
                 List<double[]> spectra = spectralFeatures(ev.items);
                 for (int i = 0; i < fused.length; i++) {
-                    // cross-fitted: the held-out cue, as for the fusion; otherwise the refitted one, as before
-                    SpectralClassifier cue = crossFit != null && heldOutCue != null
-                            ? heldOutCue.apply(ev.items.get(i)) : meta.spectral;
-                    double zCue = spectra.get(i) == null ? 0 : cue.logOddsOfFeatures(spectra.get(i));
+                    double zCue = spectra.get(i) == null ? 0
+                            : cue.apply(ev.items.get(i)).logOddsOfFeatures(spectra.get(i));
                     fused[i] = meta.fusion.fuse(fused[i], zCue);
                 }
             }
@@ -806,13 +791,12 @@ public final class Trainer {
      */
     private Function<BatchPipeline.Item, SpectralClassifier> heldOutCue(SpectralClassifier fitted,
                                                                         List<BatchPipeline.Item> cueTrain,
-                                                                        List<double[]> spectra) {
+                                                                        List<double[]> spectra, CrossFit crossFit) {
         if (crossFit == null) {
             return item -> fitted;
         }
-        int members = config.ensemble();
-        List<SpectralClassifier> cues = new ArrayList<>(members);
-        for (int m = 0; m < members; m++) {
+        List<SpectralClassifier> cues = new ArrayList<>(crossFit.members());
+        for (int m = 0; m < crossFit.members(); m++) {
             List<BatchPipeline.Item> items = new ArrayList<>();
             List<double[]> features = new ArrayList<>();
             for (int i = 0; i < cueTrain.size(); i++) {
@@ -831,7 +815,7 @@ public final class Trainer {
      * the whole ensemble ({@link #evaluate}).
      */
     private Evaluation evaluateHeldOut(List<ComputationGraph> nets, BatchPipeline pipeline,
-                                       List<BatchPipeline.Item> items) {
+                                       List<BatchPipeline.Item> items, CrossFit crossFit) {
         if (crossFit == null) {
             return evaluate(nets, pipeline, items);
         }

@@ -349,6 +349,37 @@ class TrainerTest {
         assertTrue(!ModelBundle.load(out).metadata().provenance.dataCounts.containsKey("cross_fit_members"));
     }
 
+    /** Too few groups to cross-fit (all training fakes from one source): the shared split, said in one message. */
+    @Test
+    void crossFittingFallsBackToTheSplitWhenAPartWouldLackALabel() throws Exception {
+        java.util.List<org.deepguard.core.data.ManifestEntry> rows = new java.util.ArrayList<>();
+        for (org.deepguard.core.data.ManifestEntry e : manifest.entries()) {
+            boolean fit = e.isUsable() && (e.split() == Split.TRAIN || e.split() == Split.VAL);
+            rows.add(fit && e.label() == org.deepguard.core.data.Label.FAKE ? e.withGroup("one-fake-source") : e);
+        }
+        Manifest oneFakeSource = manifest.withEntries(rows);
+        Path file = dir.resolve("one-fake-source.csv");
+        oneFakeSource.write(file);
+        java.util.List<String> messages = new java.util.ArrayList<>();
+        TrainingMonitor listening = new TrainingMonitor() {
+            @Override
+            public void onMessage(String message) {
+                messages.add(message);
+            }
+        };
+        TrainingConfig two = new TrainingConfig(TinyModels.tinyConfig(16, 11), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
+                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+        Path out = dir.resolve("cross-fit-fallback");
+        ModelBundle b = new Trainer(two, listening).postTraining(PostTraining.defaults().withCrossFit(true))
+                .train(oneFakeSource, file, out, false);
+        assertEquals(1, messages.stream().filter(m -> m.startsWith("cross-fitting off: too few groups")).count(),
+                messages.toString());
+        assertTrue(!b.metadata().provenance.dataCounts.containsKey("cross_fit_members"));
+        assertEquals(oneFakeSource.usable(Split.VAL).size(), b.metadata().metrics.get("val_images_scored").intValue());
+        assertTrue(!Files.exists(out.resolve("members/member-0/manifest.csv")), "members trained on the shared split");
+    }
+
     @Test
     void spectralCueIsFittedStoredAndAppliedByTheDetector() throws Exception {
         org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(32, 11);
