@@ -26,14 +26,14 @@ mkdir -p "$out"
 # The configuration before issue 16 (flip, blur/JPEG at 10%, no degraded copies, no scale calibration): what `train`
 # made by default when the robustness issue was filed. Rows without --ensemble train the default 3-network ensemble.
 OLD="--blur 0.1 --jpeg 0.1 --blur-max-sigma 3 --jpeg-min-quality 30 --downscale 0 --noise 0 --degraded-copies 0 \
---scale-calibration none --cue-band 0 --threshold-rule youden --fusion fitted"
-# The default before session 7: the cue's weight in the fusion as the validation images say.
-S6="--fusion fitted"
+--scale-calibration none --cue-band 0 --threshold-rule youden --fusion fitted --cue-cap 0"
+# The default before session 9: the cue's share of the score not capped.
+S8="--cue-cap 0"
 # (The default lists are here-documents: an apostrophe inside "${VAR:-...}" is a quote to bash.)
 # simulator-only trains the default 3-network ensemble on real images and pseudo-fakes alone (issue 22 (b)).
 read -r -d '' default_configs <<EOF || true
 today's-default|$OLD
-session-6-default|$S6
+session-8-default|$S8
 default|
 default+simulate|--simulate --ensemble 1
 simulator-only|--simulate --simulate-only --simulate-per-real 2
@@ -43,7 +43,7 @@ CONFIGS="${CONFIGS:-$default_configs}"
 # the up-scaling factor (2 folds). One network per run (--ensemble 1) keeps these affordable.
 read -r -d '' default_heldout <<EOF || true
 today's-default|$OLD --ensemble 1
-session-6-default|$S6 --ensemble 1
+session-8-default|$S8 --ensemble 1
 default|--ensemble 1
 default+simulate|--simulate --ensemble 1
 EOF

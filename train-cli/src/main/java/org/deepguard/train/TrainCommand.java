@@ -318,11 +318,13 @@ public class TrainCommand extends BaseCommand {
             description = "PGD steps of --adversarial pgd (default: ${DEFAULT-VALUE}).")
     int adversarialSteps;
 
-    @Option(names = "--cue-cap", defaultValue = "0", paramLabel = "C",
-            description = "Hardening of the hand-crafted cue: its share b*z of the fused log-odds becomes "
-                    + "C*tanh(b*z/C), so the cue moves the fused log-odds by at most C and, with C below the "
-                    + "network's margin, a verdict cannot flip on the cue alone. Temperature and threshold are "
-                    + "fitted on the capped score; C is stored in the bundle. 0 = no cap (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cue-cap", defaultValue = "2", paramLabel = "C",
+            description = "Cap on the hand-crafted cue: its share b*z of the fused log-odds becomes C*tanh(b*z/C), "
+                    + "so the cue moves the fused log-odds by at most C. The cue is fitted to the training "
+                    + "generators' spectra and grows extreme where it is out of its depth (an up-sampling factor it "
+                    + "never saw, blur, noise, an attack); capped, it cannot outvote the network there. Temperature "
+                    + "and threshold are fitted on the capped score; C is stored in the bundle. 0 = no cap, the "
+                    + "default before session 9 (default: ${DEFAULT-VALUE}).")
     double cueCap;
 
     @Option(names = "--cue-band", defaultValue = "0.0625", paramLabel = "R",

@@ -56,9 +56,15 @@ public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fu
         Objects.requireNonNull(thresholdRule, "thresholdRule");
     }
 
-    /** train's defaults: band from 1/16 of Nyquist, no cue pseudo-fakes, bounded fusion, no cap, equal-cost cut. */
+    /** The cue's cap by default (since session 9): it moves the fused log-odds by at most this much. */
+    public static final double DEFAULT_CUE_CAP = 2.0;
+
+    /**
+     * train's defaults: band from 1/16 of Nyquist, no cue pseudo-fakes, bounded fusion, the cue capped at
+     * {@value #DEFAULT_CUE_CAP}, equal-cost cut.
+     */
     public static PostTraining defaults() {
-        return new PostTraining(SpectrumConfig.DEFAULT_BAND_START, 0, ScoreFusion.Rule.BOUNDED, 0,
+        return new PostTraining(SpectrumConfig.DEFAULT_BAND_START, 0, ScoreFusion.Rule.BOUNDED, DEFAULT_CUE_CAP,
                 Trainer.ThresholdRule.EQUAL_COST, false);
     }
 
@@ -87,11 +93,11 @@ public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fu
     }
 
     /**
-     * Adds this to a stored configuration: the cap when on; band, pseudo-fakes and fusion rule with the cue; the
+     * Adds this to a stored configuration: band, pseudo-fakes, fusion rule and (when on) the cap with the cue; the
      * threshold rule and cross-fitting always.
      */
     void storeInto(Map<String, Object> config, boolean withCue) {
-        if (cueCap > 0) {
+        if (withCue && cueCap > 0) {
             config.put(CUE_CAP_KEY, cueCap);
         }
         if (withCue) {

@@ -157,9 +157,13 @@ class TrainerTest {
         assertEquals(true, stored.get("crossFit"));
         Map<String, Object> noCue = Trainer.storedConfig(config(3), null, old);
         assertTrue(!noCue.containsKey("cueBand") && !noCue.containsKey("fusionRule")
-                && !noCue.containsKey("cueSimulated"), "no cue, no band, no fusion, no pseudo-fakes");
+                && !noCue.containsKey("cueSimulated") && !noCue.containsKey("cueCap"),
+                "no cue, no band, no fusion, no pseudo-fakes, no cap");
         assertEquals("youden", noCue.get("thresholdRule"));
-        assertTrue(!Trainer.storedConfig(spectral, null, PostTraining.defaults()).containsKey("cueCap"), "no cap");
+        assertEquals(PostTraining.DEFAULT_CUE_CAP, Trainer.storedConfig(spectral, null, PostTraining.defaults())
+                .get("cueCap"), "the default cap is stored");
+        assertTrue(!Trainer.storedConfig(spectral, null, PostTraining.defaults().withCueCap(0)).containsKey("cueCap"),
+                "no cap");
         String identity = Trainer.checkpointConfigJson(spectral, null);
         for (String key : new String[] {"cueBand", "thresholdRule", "fusionRule", "cueSimulated", "cueCap",
                 "crossFit"}) {
