@@ -38,9 +38,9 @@ public record PostTraining(double cueBand, int cueSimulated, ScoreFusion.Rule fu
     static final String THRESHOLD_RULE_KEY = "thresholdRule";
     static final String CROSS_FIT_KEY = "crossFit";
 
-    /** The keys that comparisons of training identity leave out (a checkpoint's identity never holds the cap). */
-    static final Set<String> KEYS = Set.of(CUE_BAND_KEY, CUE_SIMULATED_KEY, FUSION_RULE_KEY, THRESHOLD_RULE_KEY,
-            CROSS_FIT_KEY);
+    /** The keys that comparisons of training identity leave out. */
+    static final Set<String> KEYS = Set.of(CUE_BAND_KEY, CUE_SIMULATED_KEY, FUSION_RULE_KEY, CUE_CAP_KEY,
+            THRESHOLD_RULE_KEY, CROSS_FIT_KEY);
 
     /** @throws IllegalArgumentException naming the value out of range */
     public PostTraining {

@@ -184,8 +184,8 @@ class TrainerTest {
         assertThrows(IllegalArgumentException.class, () -> d.withCueCap(-0.5));
         assertThrows(IllegalArgumentException.class, () -> d.withCueCap(Double.POSITIVE_INFINITY));
         assertThrows(NullPointerException.class, () -> d.withFusionRule(null));
-        assertEquals(new PostTraining(SpectrumConfig.DEFAULT_BAND_START, 8, ScoreFusion.Rule.BOUNDED, 0,
-                Trainer.ThresholdRule.EQUAL_COST, false), d.withCueSimulated(8));
+        assertEquals(new PostTraining(SpectrumConfig.DEFAULT_BAND_START, 8, ScoreFusion.Rule.BOUNDED,
+                PostTraining.DEFAULT_CUE_CAP, Trainer.ThresholdRule.EQUAL_COST, false), d.withCueSimulated(8));
     }
 
     /** --cue-simulate: exactly N pseudo-fakes per training real, none of fakes or of images already simulated. */
