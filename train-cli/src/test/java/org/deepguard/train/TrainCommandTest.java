@@ -137,6 +137,7 @@ class TrainCommandTest {
                 e.toString());
         ModelBundle n = ModelBundle.load(none);
         assertTrue(n.metadata().spectral == null && n.metadata().fusion == null);
+        assertTrue(!n.metadata().provenance.trainingConfig.containsKey("cueCap"), "no cue, no cap");
         assertEquals(Boolean.FALSE, n.metadata().provenance.trainingConfig.get("resampling"));
     }
 
@@ -164,6 +165,15 @@ class TrainCommandTest {
             double p = 1 / (1 + Math.exp(-z / meta.temperature));
             assertEquals(p, detector.predict(img).pFake(), 1e-5, "image " + seed);
         }
+        // --cue-cap 0 leaves the cue uncapped; the cap acts after the fusion is fitted, so the weights are the same
+        Path uncapped = dir.resolve("uncapped");
+        assertEquals(ExitCode.OK, run(args(uncapped, "--epochs", "1", "--cue-cap", "0"), new StringWriter(), e),
+                e.toString());
+        var u = ModelBundle.load(uncapped).metadata();
+        assertEquals(0, u.fusion.cueCap(), 0);
+        assertTrue(!u.provenance.trainingConfig.containsKey("cueCap"), "no cap stored");
+        assertEquals(meta.fusion.a(), u.fusion.a(), 1e-12);
+        assertEquals(meta.fusion.b(), u.fusion.b(), 1e-12);
         // a negative cap is a usage error, before any work
         StringWriter bad = new StringWriter();
         assertEquals(ExitCode.USAGE, run(args(dir.resolve("bad-cap"), "--epochs", "1", "--cue-cap", "-1"),
@@ -236,6 +246,9 @@ class TrainCommandTest {
         assertEquals(ExitCode.OK, run(args(bounded, "--epochs", "1"), new StringWriter(), new StringWriter()));
         var b = ModelBundle.load(bounded).metadata();
         assertEquals("bounded", b.provenance.trainingConfig.get("fusionRule"));
+        // the default caps the cue's share at 2 (session 9), in the fusion detect applies and in the provenance
+        assertEquals(2.0, b.fusion.cueCap(), 0);
+        assertEquals(2.0, ((Number) b.provenance.trainingConfig.get("cueCap")).doubleValue(), 0);
 
         Path fitted = dir.resolve("fitted");
         assertEquals(ExitCode.OK, run(args(fitted, "--epochs", "1", "--fusion", "fitted"), new StringWriter(),
