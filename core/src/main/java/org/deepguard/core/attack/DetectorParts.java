@@ -5,7 +5,10 @@ package org.deepguard.core.attack;
  * one of its two parts alone (the ablation rows of the attack report).
  */
 public enum DetectorParts {
-    /** z = a z_net + b z_cue + c (z_net alone without a cue), divided by the temperature; the bundle's threshold. */
+    /**
+     * z = a z_net + b z_cue + c (the cue's share capped as the bundle says; z_net alone without a cue), divided by
+     * the temperature; the bundle's threshold.
+     */
     FUSED("fused"),
     /** The network's log-odds alone (ensemble mean, patch aggregate), threshold 0 (equal odds). */
     NETWORK("network"),

@@ -25,7 +25,8 @@ import java.util.Map;
  * resampling features by period ("resampling period 2" ... ). The parts add up to z: network share (a z_net),
  * every group, the two intercepts (b bias) and the fusion bias c. For an input smaller than the training images
  * the bundle's scale calibration (z -> z + o) adds o to the bias, so the parts still add up to the log-odds the
- * detector reports.
+ * detector reports. With a cue cap (the default since session 9) the cue's share is C tanh(b z_cue / C) and every
+ * cue part keeps its proportion of that capped share.
  *
  * @param logOdds        the fused (uncalibrated) log-odds, as {@link Detector#imageLogOdds}
  * @param networkLogOdds z_net: the network's image log-odds (members averaged per view, patches aggregated)
