@@ -45,6 +45,23 @@ class TrainerTest {
                 1, 3, 0.1, 0.0, 2, 2, seed, null);
     }
 
+    /** One epoch, two ensemble members, 2x2 patch voting, no cue: the smallest ensemble the post-training sees. */
+    static TrainingConfig twoPatchMembers() {
+        return new TrainingConfig(TinyModels.tinyConfig(16, 11), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
+                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
+                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+    }
+
+    /** A monitor that keeps every message train says. */
+    static TrainingMonitor collecting(java.util.List<String> messages) {
+        return new TrainingMonitor() {
+            @Override
+            public void onMessage(String message) {
+                messages.add(message);
+            }
+        };
+    }
+
     @Test
     void writesBundleCheckpointsAndHistory() throws Exception {
         Path out = dir.resolve("model-a");
@@ -217,10 +234,7 @@ class TrainerTest {
 
     @Test
     void patchEnsembleTrainsMembersStoresTheLeversAndResumesFinishedMembers() throws Exception {
-        org.deepguard.core.model.NetworkConfig net = TinyModels.tinyConfig(16, 11);
-        TrainingConfig levers = new TrainingConfig(net, 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0, AugmentationConfig.defaults(),
-                true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
-                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+        TrainingConfig levers = twoPatchMembers();
         Path out = dir.resolve("patch-ensemble");
         ModelBundle b = new Trainer(levers, null).train(manifest, manifestFile, out, false);
         assertEquals(2, b.networks().size());
@@ -283,15 +297,8 @@ class TrainerTest {
         assertEquals(trainReal + 1, Trainer.groupsPerLabel(onePhoto, Split.TRAIN, Split.VAL)[0]);
 
         java.util.List<String> messages = new java.util.ArrayList<>();
-        TrainingMonitor listening = new TrainingMonitor() {
-            @Override
-            public void onMessage(String message) {
-                messages.add(message);
-            }
-        };
-        TrainingConfig two = new TrainingConfig(TinyModels.tinyConfig(16, 11), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
-                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
-                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+        TrainingMonitor listening = collecting(messages);
+        TrainingConfig two = twoPatchMembers();
         ModelBundle b = new Trainer(two, listening).train(onePhoto, file, dir.resolve("one-photo"), false);
         assertEquals(1.0, b.metadata().metrics.get("val_groups_real"));
         assertEquals(1.0, b.metadata().metrics.get("val_groups_fake"));
@@ -307,9 +314,7 @@ class TrainerTest {
      */
     @Test
     void crossFittedMembersValidateOnTheirOwnPartsAndCalibrateOnEveryTrainingImage() throws Exception {
-        TrainingConfig two = new TrainingConfig(TinyModels.tinyConfig(16, 11), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
-                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
-                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+        TrainingConfig two = twoPatchMembers();
         PostTraining crossFit = PostTraining.defaults().withCrossFit(true);
         Path out = dir.resolve("cross-fit");
         ModelBundle b = new Trainer(two, null).postTraining(crossFit).train(manifest, manifestFile, out, false);
@@ -365,15 +370,8 @@ class TrainerTest {
         Path file = dir.resolve("one-fake-source.csv");
         oneFakeSource.write(file);
         java.util.List<String> messages = new java.util.ArrayList<>();
-        TrainingMonitor listening = new TrainingMonitor() {
-            @Override
-            public void onMessage(String message) {
-                messages.add(message);
-            }
-        };
-        TrainingConfig two = new TrainingConfig(TinyModels.tinyConfig(16, 11), 1, 8, 3e-3, 1e-5, 0.5, 1e-5, 0,
-                AugmentationConfig.defaults(), true, 1, 3, 0.1, 0.0, 2, 2, 11, null,
-                org.deepguard.core.preprocess.PatchVoting.meanOfLogits(2), 2, false, false);
+        TrainingMonitor listening = collecting(messages);
+        TrainingConfig two = twoPatchMembers();
         Path out = dir.resolve("cross-fit-fallback");
         ModelBundle b = new Trainer(two, listening).postTraining(PostTraining.defaults().withCrossFit(true))
                 .train(oneFakeSource, file, out, false);
