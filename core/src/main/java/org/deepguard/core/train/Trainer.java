@@ -732,7 +732,7 @@ public final class Trainer {
      * image fails to load or is too small for a spectrum.
      */
     private List<double[]> spectralFeatures(List<BatchPipeline.Item> items) {
-        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(post.cueBand());
+        SpectrumConfig cfg = spectrumConfig();
         ResamplingConfig resampling = resamplingConfig();
         Preprocessor decoder = new Preprocessor(preprocessing());
         return parallelMap(items, item -> {
@@ -760,7 +760,7 @@ public final class Trainer {
         for (int i = 0; i < y.length; i++) {
             y[i] = labels.get(i);
         }
-        SpectrumConfig cfg = SpectrumConfig.defaults().withBandStart(post.cueBand());
+        SpectrumConfig cfg = spectrumConfig();
         ResamplingConfig resampling = resamplingConfig();
         SpectralClassifier c = SpectralClassifier.fitFeatures(features.toArray(double[][]::new), y, cfg, resampling,
                 SpectralClassifier.DEFAULT_L2);
@@ -768,6 +768,11 @@ public final class Trainer {
                 + (resampling == null ? "" : " + one on " + resampling.dimension() + " resampling-periodicity features")
                 + " of " + features.size() + " images");
         return c;
+    }
+
+    /** The spectral part of the hand-crafted cue: one definition for the features it is fitted on and its model. */
+    private SpectrumConfig spectrumConfig() {
+        return SpectrumConfig.defaults().withBandStart(post.cueBand());
     }
 
     /** The resampling part of the hand-crafted cue, or null when the configuration leaves it out. */
